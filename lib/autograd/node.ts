@@ -1,0 +1,22 @@
+// A graph node: the op that made a tensor, its inputs, and its backward rule.
+import type { Tensor } from '../tensor';
+
+/** Receives the gradient of the output and, for each input, whether it needs a gradient;
+ *  returns one gradient per input (null where not needed), each of the input's shape. */
+export type BackwardRule = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+
+export class Node {
+  /** Tensors whose gradient this node's output should keep (retainGrad). */
+  retained: Tensor | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly inputs: readonly Tensor[],
+    public rule: BackwardRule | null,
+  ) {}
+
+  /** Drops the backward rule and what it saved; a later backward through here throws. */
+  free(): void {
+    this.rule = null;
+  }
+}

@@ -1,0 +1,23 @@
+// The native backend: what it runs on and how many threads it uses.
+import { native, type BackendInfo } from './native';
+
+/** { version, isa, threads }: the package version, the kernel set in use ('avx2-fma' or
+ *  'baseline'), and the thread count. */
+export function backend(): { version: string; isa: string; threads: number } {
+  const info: BackendInfo = native.backendInfo();
+  return { version: info.version, isa: info.isa, threads: info.threads };
+}
+
+/** Sets the number of threads kernels use (process-wide; default: NEURITE_NUM_THREADS or the
+ *  number of cores). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new RangeError(`setNumThreads: n must be an integer in [1, 256], got ${n}`);
+  }
+  native.setNumThreads(n);
+}
+
+/** The number of threads kernels use. */
+export function getNumThreads(): number {
+  return native.backendInfo().threads;
+}

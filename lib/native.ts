@@ -1,0 +1,99 @@
+// The one place that loads the addon and types its exports. Everything else imports `native`
+// from here. Exports check their arguments (native/binding/args.h) and throw TypeError or
+// RangeError; the typed signatures below keep ordinary callers from getting there.
+import * as path from 'node:path';
+import * as os from 'node:os';
+
+type F32 = Float32Array;
+type I32 = Int32Array;
+type Bits32 = Float32Array | Int32Array;
+type AnyArray = Float32Array | Int32Array | Uint8Array;
+
+export interface BackendInfo {
+  version: string;
+  isa: string;
+  threads: number;
+  cpuAvx2Fma: boolean;
+}
+
+export interface NativeAddon {
+  backendInfo(): BackendInfo;
+  setNumThreads(n: number): void;
+  rngSeed(state: Uint32Array, seed: number): void;
+  rngUniform(out: F32, n: number, state: Uint32Array, low: number, high: number): void;
+  rngNormal(out: F32, n: number, state: Uint32Array, mean: number, std: number): void;
+  rngRandint(out: I32, n: number, state: Uint32Array, low: number, high: number): void;
+  rngRandperm(out: I32, n: number, state: Uint32Array): void;
+  fillArange(out: F32 | I32, n: number, start: number, step: number): void;
+  fillLinspace(out: F32, n: number, start: number, end: number): void;
+  stridedCopy(
+    dst: AnyArray, dstOffset: number, dstStrides: number[],
+    src: AnyArray, srcOffset: number, srcStrides: number[], shape: number[],
+  ): void;
+  unaryForward(op: number, y: F32, x: F32, n: number, alpha: number, beta: number): void;
+  unaryBackward(
+    op: number, dx: F32, dy: F32, x: F32, y: F32, n: number, alpha: number, beta: number,
+  ): void;
+  binary(
+    op: number, out: Bits32, a: Bits32, aStrides: number[], b: Bits32, bStrides: number[],
+    shape: number[],
+  ): void;
+  compare(
+    op: number, out: Uint8Array, a: Bits32, aStrides: number[], b: Bits32, bStrides: number[],
+    shape: number[],
+  ): void;
+  where(
+    out: Bits32, cond: Uint8Array, condStrides: number[], a: Bits32, aStrides: number[],
+    b: Bits32, bStrides: number[], shape: number[],
+  ): void;
+  cast(out: AnyArray, x: AnyArray, n: number): void;
+  reduceSum(out: Bits32, x: Bits32, outer: number, R: number, inner: number): void;
+  reduceMax(
+    out: Bits32, indices: I32 | null, x: Bits32, outer: number, R: number, inner: number,
+    isMin: boolean,
+  ): void;
+  softmaxForward(y: F32, x: F32, outer: number, D: number, inner: number, log: boolean): void;
+  softmaxBackward(
+    dx: F32, dy: F32, y: F32, outer: number, D: number, inner: number, log: boolean,
+  ): void;
+  indexSelect(out: Bits32, x: Bits32, outer: number, D: number, inner: number, idx: I32): void;
+  indexAdd(acc: F32, src: F32, outer: number, D: number, inner: number, idx: I32): void;
+  gather(
+    out: Bits32, x: Bits32, xShape: number[], index: I32, indexShape: number[], dim: number,
+  ): void;
+  scatterAdd(
+    acc: F32, accShape: number[], src: F32, srcShape: number[], index: I32,
+    indexShape: number[], dim: number,
+  ): void;
+  gemm(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: F32, aOffset: number, lda: number, B: F32, bOffset: number, ldb: number,
+    beta: number, C: F32, cOffset: number, ldc: number,
+  ): void;
+  gemmBatched(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: F32, aOffsets: Float64Array, lda: number, B: F32, bOffsets: Float64Array, ldb: number,
+    beta: number, C: F32, cOffsets: Float64Array, ldc: number,
+  ): void;
+}
+
+function load(): NativeAddon {
+  const root = path.resolve(__dirname, '..');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    return nodeGypBuild(root) as NativeAddon;
+  } catch (err) {
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `neurite: could not load its native addon (platform ${process.platform}, arch ` +
+        `${process.arch}, Node-API ${process.versions.napi}, ${cpu}). Looked for ` +
+        `build/Release/neurite.node and prebuilds/${process.platform}-${process.arch}/ under ` +
+        `${root}. Reinstall the package, or build from source with a C++17 compiler ` +
+        `(npm rebuild neurite). Cause: ${detail}`,
+    );
+  }
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,102 @@
+// matmul with torch.matmul's rules: 1-D operands get a dim added and removed again, leading
+// batch dims broadcast. Products run in native GEMM (one call, or one batched call with
+// per-batch offsets); the backward is two more products, summed back over broadcast dims.
+import { native } from '../native';
+import { broadcastShapes, contiguousStrides, formatShape, numel } from '../shape';
+import { record, Tensor } from '../tensor';
+import { cast, checkTensor, sumToShape } from './elementwise';
+import { reshape } from './shape';
+
+/** op(A)·op(B) over broadcast batch dims, A and B with >= 2 dims; no recording. With tA, A's
+ *  last two dims are [K, M]; with tB, B's are [N, K]. */
+export function batchedProduct(A: Tensor, B: Tensor, tA: boolean, tB: boolean): Tensor {
+  const [ra, ca] = A.shape.slice(-2);
+  const [rb, cb] = B.shape.slice(-2);
+  const M = tA ? ca : ra;
+  const K = tA ? ra : ca;
+  const N = tB ? rb : cb;
+  const batchA = A.shape.slice(0, -2);
+  const batchB = B.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', batchA, batchB);
+  const out = new Float32Array(numel(batch) * M * N);
+  const count = numel(batch);
+  const a = A.data as Float32Array;
+  const b = B.data as Float32Array;
+  if (count === 0 || M === 0 || N === 0) return new Tensor(out, [...batch, M, N]);
+  if (count === 1) {
+    native.gemm(tA, tB, M, N, K, 1, a, 0, ca, b, 0, cb, 0, out, 0, N);
+    return new Tensor(out, [...batch, M, N]);
+  }
+  const stridesA = contiguousStrides(batchA);
+  const stridesB = contiguousStrides(batchB);
+  const aOff = new Float64Array(count);
+  const bOff = new Float64Array(count);
+  const cOff = new Float64Array(count);
+  const leadA = batch.length - batchA.length;
+  const leadB = batch.length - batchB.length;
+  const idx = new Array<number>(batch.length).fill(0);
+  for (let k = 0; k < count; ++k) {
+    let ia = 0;
+    let ib = 0;
+    for (let d = 0; d < batch.length; ++d) {
+      if (d >= leadA && batchA[d - leadA] !== 1) ia += idx[d] * stridesA[d - leadA];
+      if (d >= leadB && batchB[d - leadB] !== 1) ib += idx[d] * stridesB[d - leadB];
+    }
+    aOff[k] = ia * ra * ca;
+    bOff[k] = ib * rb * cb;
+    cOff[k] = k * M * N;
+    for (let d = batch.length - 1; d >= 0; --d) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  native.gemmBatched(tA, tB, M, N, K, 1, a, aOff, ca, b, bOff, cb, 0, out, cOff, N);
+  return new Tensor(out, [...batch, M, N]);
+}
+
+function product(a: Tensor, b: Tensor): Tensor {
+  const out = batchedProduct(a, b, false, false);
+  return record(out, 'matmul', [a, b], (dy, needs) => [
+    needs[0] ? sumToShape(batchedProduct(dy, b, false, true), a.shape) : null,
+    needs[1] ? sumToShape(batchedProduct(a, dy, true, false), b.shape) : null,
+  ]);
+}
+
+/**
+ * Matrix product with batching and broadcasting, as torch.matmul.
+ * Shape: [..., M, K] x [..., K, N] -> [..., M, N]; a 1-D a is [K] (a row), a 1-D b is [K]
+ * (a column), and that dim is dropped from the result.
+ * @throws RangeError when the inner sizes differ: `matmul: b must be [K, N] with K = 3, got [4, 2]`
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', 'a', a);
+  checkTensor('matmul', 'b', b);
+  if (a.ndim === 0) throw new RangeError('matmul: a must have at least 1 dim, got shape []');
+  if (b.ndim === 0) throw new RangeError('matmul: b must have at least 1 dim, got shape []');
+  const K = a.shape[a.ndim - 1];
+  const bK = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
+  if (bK !== K) {
+    const want = b.ndim === 1 ? '[K]' : b.ndim === 2 ? '[K, N]' : '[..., K, N]';
+    throw new RangeError(`matmul: b must be ${want} with K = ${K}, got ${formatShape(b.shape)}`);
+  }
+  const af = a.dtype === 'float32' ? a : cast(a, 'float32');
+  const bf = b.dtype === 'float32' ? b : cast(b, 'float32');
+  const a2 = a.ndim === 1 ? reshape(af, [1, K]) : af;
+  const b2 = b.ndim === 1 ? reshape(bf, [K, 1]) : bf;
+  // broadcast check with a readable message before the product
+  const batchA = a2.shape.slice(0, -2);
+  const batchB = b2.shape.slice(0, -2);
+  try {
+    broadcastShapes('matmul', batchA, batchB);
+  } catch {
+    throw new RangeError(
+      `matmul: batch dims of a ${formatShape(a.shape)} and b ${formatShape(b.shape)} must broadcast, ` +
+        `got ${formatShape(batchA)} and ${formatShape(batchB)}`,
+    );
+  }
+  const out = product(a2, b2);
+  if (a.ndim === 1 && b.ndim === 1) return reshape(out, []);
+  if (a.ndim === 1) return reshape(out, [...out.shape.slice(0, -2), out.shape[out.ndim - 1]]);
+  if (b.ndim === 1) return reshape(out, out.shape.slice(0, -1));
+  return out;
+}

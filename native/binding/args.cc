@@ -1,0 +1,215 @@
+// Argument checks; see args.h. Messages follow "<export>: <argument> must be <expected>, got
+// <actual>".
+#include "args.h"
+
+#include <cmath>
+
+namespace neurite {
+
+int64_t Dims::numel() const {
+  int64_t n = 1;
+  for (int d = 0; d < rank; ++d) n *= v[d];
+  return n;
+}
+
+Args::Args(const Napi::CallbackInfo& info, const char* fn, size_t count) : info_(info), fn_(fn) {
+  if (info.Length() < count)
+    type_error(std::to_string(count) + " arguments expected, got " +
+               std::to_string(info.Length()));
+}
+
+void Args::type_error(const std::string& msg) const {
+  throw Napi::TypeError::New(info_.Env(), std::string(fn_) + ": " + msg);
+}
+
+void Args::range_error(const std::string& msg) const {
+  throw Napi::RangeError::New(info_.Env(), std::string(fn_) + ": " + msg);
+}
+
+void* Args::typed(size_t i, const char* name, napi_typedarray_type want, const char* want_name,
+                  int64_t* length) const {
+  napi_env env = info_.Env();
+  bool is = false;
+  if (napi_is_typedarray(env, raw(i), &is) != napi_ok || !is)
+    type_error(std::string(name) + " must be a " + want_name);
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  napi_get_typedarray_info(env, raw(i), &type, &len, &data, &ab, &offset);
+  if (type != want) type_error(std::string(name) + " must be a " + want_name);
+  *length = static_cast<int64_t>(len);
+  return data;
+}
+
+Buf<float> Args::f32(size_t i, const char* name) const {
+  int64_t n;
+  float* p = static_cast<float*>(typed(i, name, napi_float32_array, "Float32Array", &n));
+  return {p, n};
+}
+
+Buf<int32_t> Args::i32(size_t i, const char* name) const {
+  int64_t n;
+  int32_t* p = static_cast<int32_t*>(typed(i, name, napi_int32_array, "Int32Array", &n));
+  return {p, n};
+}
+
+Buf<uint8_t> Args::u8(size_t i, const char* name) const {
+  int64_t n;
+  uint8_t* p = static_cast<uint8_t*>(typed(i, name, napi_uint8_array, "Uint8Array", &n));
+  return {p, n};
+}
+
+Buf<uint32_t> Args::u32(size_t i, const char* name) const {
+  int64_t n;
+  uint32_t* p = static_cast<uint32_t*>(typed(i, name, napi_uint32_array, "Uint32Array", &n));
+  return {p, n};
+}
+
+Buf<void> Args::any(size_t i, const char* name, int* elem_size) const {
+  napi_env env = info_.Env();
+  bool is = false;
+  if (napi_is_typedarray(env, raw(i), &is) != napi_ok || !is)
+    type_error(std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  size_t len = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  napi_get_typedarray_info(env, raw(i), &type, &len, &data, &ab, &offset);
+  switch (type) {
+    case napi_float32_array:
+    case napi_int32_array:
+    case napi_uint32_array: *elem_size = 4; break;
+    case napi_uint8_array:
+    case napi_int8_array:
+    case napi_uint8_clamped_array: *elem_size = 1; break;
+    default: type_error(std::string(name) + " must hold 1- or 4-byte elements");
+  }
+  return {data, static_cast<int64_t>(len)};
+}
+
+Buf<uint32_t> Args::bits32(size_t i, const char* name) const {
+  int size = 0;
+  Buf<void> b = any(i, name, &size);
+  if (size != 4) type_error(std::string(name) + " must be a Float32Array or Int32Array");
+  return {static_cast<uint32_t*>(b.data), b.length};
+}
+
+bool Args::is_null(size_t i) const {
+  napi_valuetype t;
+  napi_typeof(info_.Env(), raw(i), &t);
+  return t == napi_null || t == napi_undefined;
+}
+
+double Args::number(size_t i, const char* name) const {
+  napi_valuetype t;
+  napi_typeof(info_.Env(), raw(i), &t);
+  if (t != napi_number) type_error(std::string(name) + " must be a number");
+  double v = 0;
+  napi_get_value_double(info_.Env(), raw(i), &v);
+  return v;
+}
+
+int64_t Args::integer(size_t i, const char* name, int64_t lo, int64_t hi) const {
+  double v = number(i, name);
+  if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || std::floor(v) != v)
+    range_error(std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + std::to_string(v));
+  return static_cast<int64_t>(v);
+}
+
+int64_t Args::size(size_t i, const char* name) const { return integer(i, name, 0, kMaxSafe); }
+
+bool Args::boolean(size_t i, const char* name) const {
+  napi_valuetype t;
+  napi_typeof(info_.Env(), raw(i), &t);
+  if (t != napi_boolean) type_error(std::string(name) + " must be a boolean");
+  bool v = false;
+  napi_get_value_bool(info_.Env(), raw(i), &v);
+  return v;
+}
+
+Dims Args::dims(size_t i, const char* name) const {
+  napi_env env = info_.Env();
+  bool is = false;
+  napi_is_array(env, raw(i), &is);
+  if (!is) type_error(std::string(name) + " must be an array of integers");
+  uint32_t len = 0;
+  napi_get_array_length(env, raw(i), &len);
+  if (len > static_cast<uint32_t>(kMaxRank))
+    range_error(std::string(name) + " must have at most " + std::to_string(kMaxRank) +
+                " entries, got " + std::to_string(len));
+  Dims d;
+  d.rank = static_cast<int>(len);
+  int64_t product = 1;
+  for (uint32_t k = 0; k < len; ++k) {
+    napi_value e;
+    napi_get_element(env, raw(i), k, &e);
+    napi_valuetype t;
+    napi_typeof(env, e, &t);
+    double v = -1;
+    if (t == napi_number) napi_get_value_double(env, e, &v);
+    if (t != napi_number || !(v >= 0 && v <= static_cast<double>(kMaxSafe)) ||
+        std::floor(v) != v)
+      range_error(std::string(name) + " must hold integers >= 0, got " +
+                  (t == napi_number ? std::to_string(v) : std::string("a non-number")) +
+                  " at " + std::to_string(k));
+    d.v[k] = static_cast<int64_t>(v);
+    if (product != 0) product = mul(name, product, d.v[k]);
+  }
+  return d;
+}
+
+Buf<double> Args::offsets(size_t i, const char* name) const {
+  int64_t n;
+  double* p = static_cast<double*>(typed(i, name, napi_float64_array, "Float64Array", &n));
+  for (int64_t k = 0; k < n; ++k)
+    if (!(p[k] >= 0 && p[k] <= static_cast<double>(kMaxSafe)) || std::floor(p[k]) != p[k])
+      range_error(std::string(name) + " must hold integers >= 0, got " + std::to_string(p[k]) +
+                  " at " + std::to_string(k));
+  return {p, n};
+}
+
+void Args::need(const char* name, int64_t have, int64_t need) const {
+  if (have < need)
+    range_error(std::string(name) + " must have at least " + std::to_string(need) +
+                " elements, got " + std::to_string(have));
+}
+
+void Args::same_rank(const char* name, const Dims& a, const Dims& b) const {
+  if (a.rank != b.rank)
+    range_error(std::string(name) + " must have " + std::to_string(a.rank) + " entries, got " +
+                std::to_string(b.rank));
+}
+
+int64_t Args::mul(const char* what, int64_t a, int64_t b) const {
+  if (a != 0 && b > kMaxSafe / a)
+    range_error(std::string(what) + " is too large (" + std::to_string(a) + " x " +
+                std::to_string(b) + " elements)");
+  return a * b;
+}
+
+int64_t Args::extent(const char* name, const Dims& shape, const Dims& strides,
+                     int64_t offset) const {
+  same_rank(name, shape, strides);
+  int64_t last = offset;
+  for (int d = 0; d < shape.rank; ++d) {
+    if (shape.v[d] == 0) return 0;
+    int64_t step = mul(name, shape.v[d] - 1, strides.v[d]);
+    if (step > kMaxSafe - last) range_error(std::string(name) + " strides reach too far");
+    last += step;
+  }
+  return last + 1;
+}
+
+void Args::indices_in_range(const char* name, const int32_t* idx, int64_t n,
+                            int64_t bound) const {
+  for (int64_t k = 0; k < n; ++k)
+    if (idx[k] < 0 || idx[k] >= bound)
+      range_error(std::string(name) + " must hold indices in [0, " + std::to_string(bound) +
+                  "), got " + std::to_string(idx[k]) + " at " + std::to_string(k));
+}
+
+}  // namespace neurite

@@ -1,0 +1,312 @@
+// GEMM driver after BLIS (Van Zee & van de Geijn, "BLIS: A Framework for Rapidly
+// Instantiating BLAS Functionality", ACM TOMS 2015): C is split into one block per thread;
+// each thread loops NC columns / KC depth / MC rows over its block, packing op(B) into
+// NR-wide and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table
+// over them. Tiny products skip packing. Microkernels live in scalar/ and x86/.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "../runtime/check.h"
+#include "../runtime/dispatch.h"
+#include "../runtime/pool.h"
+
+namespace neurite {
+namespace {
+
+// Products with M * N * K at or below this run as direct loops: the packed path costs about
+// 0.1 us even for 2x2x2 and only wins from about 8x8x8 (measured, AVX2 and SSE2).
+constexpr int64_t kSmallMacs = 512;
+// Work (multiply-adds) below which a call stays on the calling thread: waking the pool costs
+// more than it saves.
+constexpr int64_t kParallelMacs = int64_t{1} << 18;
+
+// A 64-byte-aligned scratch block of at least `floats` floats inside `buf`, which only grows.
+// Sizes are bounded by the table's MC * KC and KC * NC.
+float* grow_aligned(std::vector<float>& buf, int64_t floats) {
+  const size_t need = static_cast<size_t>(floats) + 16;
+  if (buf.size() < need) std::vector<float>(need).swap(buf);
+  const uintptr_t p = reinterpret_cast<uintptr_t>(buf.data());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
+}
+
+// Per-thread packing buffers, private to the thread that packs into them.
+float* pack_a_buffer(int64_t floats) {
+  thread_local std::vector<float> buf;
+  return grow_aligned(buf, floats);
+}
+float* pack_b_buffer(int64_t floats) {
+  thread_local std::vector<float> buf;
+  return grow_aligned(buf, floats);
+}
+
+// Runs fn over [0, n) in at most `threads` chunks (inline when threads == 1).
+void run_split(int threads, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  if (threads <= 1 || n <= 1) {
+    fn(0, n);
+    return;
+  }
+  parallel_for(n, (n + threads - 1) / threads, fn);
+}
+
+// C = beta * C, beta == 0 writes zeros without reading C.
+void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) {
+      for (int64_t j = 0; j < N; ++j) c[j] = 0.0f;
+    } else if (beta != 1.0f) {
+      for (int64_t j = 0; j < N; ++j) c[j] *= beta;
+    }
+  }
+}
+
+// c[0:n] += a * b[0:n]. Restrict parameters and fixed-length blocks let GCC vectorize this
+// at -O2 (its cheap cost model skips loops that need alias checks or an epilogue).
+void axpy(int64_t n, float a, const float* __restrict b, float* __restrict c) {
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int64_t u = 0; u < 8; ++u) c[j + u] += a * b[j + u];
+  for (; j < n; ++j) c[j] += a * b[j];
+}
+
+// Direct loops for tiny products, single-threaded. Row-axpy form when rows of B are
+// contiguous (vectorizes over j), dot form when B is transposed.
+void gemm_small(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                int64_t ldc) {
+  const int64_t sa_i = transA ? 1 : lda, sa_p = transA ? lda : 1;
+  for (int64_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    const float* a = A + i * sa_i;
+    if (!transB) {
+      scale_c(1, N, beta, c, ldc);
+      for (int64_t p = 0; p < K; ++p) {
+        const float ap = alpha * a[p * sa_p];
+        axpy(N, ap, B + p * ldb, c);
+      }
+    } else {
+      for (int64_t j = 0; j < N; ++j) {
+        const float* b = B + j * ldb;
+        float s = 0.0f;
+        for (int64_t p = 0; p < K; ++p) s += a[p * sa_p] * b[p];
+        c[j] = beta == 0.0f ? alpha * s : alpha * s + beta * c[j];
+      }
+    }
+  }
+}
+
+// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall panels:
+// panel r holds dst[r * MR * kc + p * MR + i] = op(A)[i0 + r * MR + i, p0 + p], rows past mc
+// zero.
+void pack_a(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
+            int64_t kc, int64_t MR, float* dst) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int64_t m = std::min(MR, mc - ir);
+    float* d = dst + ir * kc;
+    if (transA) {  // op(A)[i, p] = A[p * lda + i]: rows of the panel are contiguous
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* s = A + (p0 + p) * lda + i0 + ir;
+        for (int64_t i = 0; i < m; ++i) d[p * MR + i] = s[i];
+        for (int64_t i = m; i < MR; ++i) d[p * MR + i] = 0.0f;
+      }
+    } else {  // op(A)[i, p] = A[i * lda + p]: MR row streams, interleaved
+      const float* s = A + (i0 + ir) * lda + p0;
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < m; ++i) d[p * MR + i] = s[i * lda + p];
+        for (int64_t i = m; i < MR; ++i) d[p * MR + i] = 0.0f;
+      }
+    }
+  }
+}
+
+// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-wide panels: panel q
+// holds dst[q * NR * kc + p * NR + j] = op(B)[p0 + p, j0 + q * NR + j], columns past nc zero.
+void pack_b(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
+            int64_t nc, int64_t NR, float* dst) {
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int64_t n = std::min(NR, nc - jr);
+    float* d = dst + jr * kc;
+    if (!transB) {  // op(B)[p, j] = B[p * ldb + j]: rows of the panel are contiguous
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* s = B + (p0 + p) * ldb + j0 + jr;
+        for (int64_t j = 0; j < n; ++j) d[p * NR + j] = s[j];
+        for (int64_t j = n; j < NR; ++j) d[p * NR + j] = 0.0f;
+      }
+    } else {  // op(B)[p, j] = B[j * ldb + p]: NR row streams, interleaved
+      const float* s = B + (j0 + jr) * ldb + p0;
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t j = 0; j < n; ++j) d[p * NR + j] = s[j * ldb + p];
+        for (int64_t j = n; j < NR; ++j) d[p * NR + j] = 0.0f;
+      }
+    }
+  }
+}
+
+// Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
+// block). Every element of C goes through the same operations wherever its block starts (the
+// KC slices are fixed by the table), so results do not depend on how C was split.
+void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N,
+                  int64_t K, float alpha, const float* A, int64_t lda, const float* B,
+                  int64_t ldb, float beta, float* C, int64_t ldc) {
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const int64_t MC = std::max(MR, uk.mc / MR * MR);
+  const int64_t KC = std::max<int64_t>(1, uk.kc);
+  const int64_t NC = std::max(NR, uk.nc / NR * NR);
+  float* bp = pack_b_buffer(std::min(NC, (N + NR - 1) / NR * NR) * std::min(KC, K));
+  float* ap = pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
+
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
+    const int64_t n_panels = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const float beta_pc = pc == 0 ? beta : 1.0f;  // later slices accumulate
+      pack_b(transB, B, ldb, pc, kc, jc, nc, NR, bp);
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        pack_a(transA, A, lda, ic, mc, pc, kc, MR, ap);
+        // A KC x NR panel of B stays in L1 while the MC x KC block of A streams from L2.
+        for (int64_t q = 0; q < n_panels; ++q) {
+          const int64_t jr = q * NR, n = std::min(NR, nc - jr);
+          const float* bq = bp + q * NR * kc;
+          float* cq = C + ic * ldc + jc + jr;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            uk.gemm(kc, ap + ir * kc, bq, cq + ir * ldc, ldc, std::min(MR, mc - ir), n, alpha,
+                    beta_pc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits the tile grid (m_tiles MR-rows x n_panels NR-columns) into tm x tn blocks, one per
+// thread, each a whole blocked product with private packing: one pool round per call, no
+// barriers. A block packs its rows of A and its columns of B, so the split minimises the
+// largest block's cost: its multiply-adds plus packed elements (weighted as kPackMacs).
+void choose_grid(int threads, int64_t m_tiles, int64_t n_panels, int64_t MR, int64_t NR,
+                 int64_t* tm, int64_t* tn) {
+  constexpr double kPackMacs = 8.0;
+  *tm = *tn = 1;
+  double best = -1.0;
+  for (int64_t a = 1; a <= std::min<int64_t>(threads, m_tiles); ++a) {
+    const int64_t b = std::min<int64_t>(threads / a, n_panels);
+    const double rows = double((m_tiles + a - 1) / a * MR);
+    const double cols = double((n_panels + b - 1) / b * NR);
+    const double cost = rows * cols + kPackMacs * (rows + cols);  // per unit of K
+    if (best < 0.0 || cost < best) {
+      best = cost;
+      *tm = a;
+      *tn = b;
+    }
+  }
+}
+
+// The blocked product split over `threads` threads.
+void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                 float beta, float* C, int64_t ldc, int threads) {
+  const int64_t MR = uk.mr, NR = uk.nr;
+  const int64_t m_tiles = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
+  int64_t tm = 1, tn = 1;
+  if (threads > 1) choose_grid(threads, m_tiles, n_panels, MR, NR, &tm, &tn);
+  run_split(threads, tm * tn, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t ti = t / tn, tj = t % tn;
+      const int64_t r0 = ti * m_tiles / tm * MR, r1 = std::min(M, (ti + 1) * m_tiles / tm * MR);
+      const int64_t c0 = tj * n_panels / tn * NR, c1 = std::min(N, (tj + 1) * n_panels / tn * NR);
+      if (r0 >= r1 || c0 >= c1) continue;
+      gemm_blocked(uk, transA, transB, r1 - r0, c1 - c0, K, alpha,
+                   transA ? A + r0 : A + r0 * lda, lda, transB ? B + c0 * ldb : B + c0, ldb,
+                   beta, C + r0 * ldc + c0, ldc);
+    }
+  });
+}
+
+// One product; may use the pool when allow_threads and the product is large enough.
+void gemm_one(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+              float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+              float beta, float* C, int64_t ldc, bool allow_threads) {
+  NEURITE_ASSERT(M >= 0 && N >= 0 && K >= 0);
+  NEURITE_ASSERT(ldc >= N && lda >= (transA ? M : K) && ldb >= (transB ? K : N));
+  if (M == 0 || N == 0) return;
+  NEURITE_ASSERT(C != nullptr);
+  if (K == 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  NEURITE_ASSERT(A != nullptr && B != nullptr);
+  NEURITE_ASSERT(uk.mr >= 1 && uk.nr >= 1 && uk.gemm != nullptr);
+  const int64_t macs = M * N * K;
+  if (macs <= kSmallMacs) {
+    gemm_small(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  const int threads = allow_threads && macs >= kParallelMacs ? num_threads() : 1;
+  gemm_packed(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads);
+}
+
+// Shared by both batched forms: product b's operands start at off[b] when off is given, else
+// at b * stride. Whole products go to threads when there are at least as many as threads.
+void gemm_batched_any(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                      float alpha, const float* A, const int64_t* a_off, int64_t strideA,
+                      int64_t lda, const float* B, const int64_t* b_off, int64_t strideB,
+                      int64_t ldb, float beta, float* C, const int64_t* c_off, int64_t strideC,
+                      int64_t ldc) {
+  NEURITE_ASSERT(batch >= 0);
+  if (batch == 0 || M == 0 || N == 0) return;
+  const UKernels& uk = ukernels();
+  auto one = [&](int64_t b, bool allow_threads) {
+    const float* Ab = A + (a_off ? a_off[b] : b * strideA);
+    const float* Bb = B + (b_off ? b_off[b] : b * strideB);
+    float* Cb = C + (c_off ? c_off[b] : b * strideC);
+    gemm_one(uk, transA, transB, M, N, K, alpha, Ab, lda, Bb, ldb, beta, Cb, ldc,
+             allow_threads);
+  };
+  const int threads = num_threads();
+  const int64_t macs = batch * M * N * std::max<int64_t>(K, 1);
+  if (threads > 1 && batch >= threads && macs >= kParallelMacs) {
+    parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) one(b, false);
+    });
+  } else {
+    for (int64_t b = 0; b < batch; ++b) one(b, true);
+  }
+}
+
+}  // namespace
+
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+          const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+          int64_t ldc) {
+  gemm_one(ukernels(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
+}
+
+void gemm_with(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+               float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+               float beta, float* C, int64_t ldc) {
+  gemm_one(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
+}
+
+void gemm_strided_batched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N,
+                          int64_t K, float alpha, const float* A, int64_t lda, int64_t strideA,
+                          const float* B, int64_t ldb, int64_t strideB, float beta, float* C,
+                          int64_t ldc, int64_t strideC) {
+  gemm_batched_any(batch, transA, transB, M, N, K, alpha, A, nullptr, strideA, lda, B, nullptr,
+                   strideB, ldb, beta, C, nullptr, strideC, ldc);
+}
+
+void gemm_batched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                  float alpha, const float* A, const int64_t* a_off, int64_t lda,
+                  const float* B, const int64_t* b_off, int64_t ldb, float beta, float* C,
+                  const int64_t* c_off, int64_t ldc) {
+  NEURITE_ASSERT(batch == 0 || (a_off != nullptr && b_off != nullptr && c_off != nullptr));
+  gemm_batched_any(batch, transA, transB, M, N, K, alpha, A, a_off, 0, lda, B, b_off, 0, ldb,
+                   beta, C, c_off, 0, ldc);
+}
+
+}  // namespace neurite
