@@ -16,6 +16,7 @@ class NeuriteAddon : public Napi::Addon<NeuriteAddon> {
     register_index(env, exports);
     register_softmax(env, exports);
     register_gemm(env, exports);
+    register_optim(env, exports);
   }
 };
 

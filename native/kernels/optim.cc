@@ -1,0 +1,4 @@
+// Fused optimizer updates (see optim.h).
+#include "optim.h"
+
+namespace neurite {}  // namespace neurite
