@@ -34,3 +34,8 @@ import type { Tensor as T } from './tensor';
 export function view(x: T, shape: number[]): T {
   return reshapeOp(x, shape, 'view');
 }
+
+export * as nn from './nn/index';
+export * as optim from './optim/index';
+export * from './train/index';
+export * from './io/index';

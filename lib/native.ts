@@ -75,6 +75,7 @@ export interface NativeAddon {
     A: F32, aOffsets: Float64Array, lda: number, B: F32, bOffsets: Float64Array, ldb: number,
     beta: number, C: F32, cOffsets: Float64Array, ldc: number,
   ): void;
+  // --- optimizers (native/binding/optim.cc) ---
 }
 
 function load(): NativeAddon {

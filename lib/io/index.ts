@@ -1,0 +1,2 @@
+// Public exports of lib/io (filled in by issue 4).
+export {};
