@@ -76,6 +76,42 @@ export interface NativeAddon {
     beta: number, C: F32, cOffsets: Float64Array, ldc: number,
   ): void;
   // --- optimizers (native/binding/optim.cc) ---
+  sgdStep(
+    param: F32, momentumBuffer: F32 | null, grad: F32, n: number, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: boolean, maximize: boolean, first: boolean,
+  ): void;
+  adamStep(
+    param: F32, expAvg: F32, expAvgSq: F32, maxExpAvgSq: F32 | null, grad: F32, n: number,
+    step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number,
+    amsgrad: boolean, maximize: boolean, decoupled: boolean,
+  ): void;
+  rmspropStep(
+    param: F32, squareAvg: F32, gradAvg: F32 | null, momentumBuffer: F32 | null, grad: F32,
+    n: number, lr: number, alpha: number, eps: number, weightDecay: number, momentum: number,
+    centered: boolean, maximize: boolean,
+  ): void;
+  adagradStep(
+    param: F32, sum: F32, grad: F32, n: number, step: number, lr: number, lrDecay: number,
+    eps: number, weightDecay: number, maximize: boolean,
+  ): void;
+  adadeltaStep(
+    param: F32, squareAvg: F32, accDelta: F32, grad: F32, n: number, lr: number, rho: number,
+    eps: number, weightDecay: number, maximize: boolean,
+  ): void;
+  adamaxStep(
+    param: F32, expAvg: F32, expInf: F32, grad: F32, n: number, step: number, lr: number,
+    beta1: number, beta2: number, eps: number, weightDecay: number, maximize: boolean,
+  ): void;
+  /** Returns mu_product after the step. */
+  nadamStep(
+    param: F32, expAvg: F32, expAvgSq: F32, grad: F32, n: number, step: number,
+    muProduct: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, momentumDecay: number,
+  ): number;
+  /** Σ|x|^p in double (max |x| for p = Infinity). */
+  gradNormPartial(x: F32, n: number, p: number): number;
+  gradScale(x: F32, n: number, c: number): void;
+  gradClamp(x: F32, n: number, c: number): void;
 }
 
 function load(): NativeAddon {

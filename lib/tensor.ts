@@ -33,6 +33,13 @@ export function allocate(dtype: DType, n: number): Storage {
   return new Uint8Array(n);
 }
 
+/** A number or boolean as stored in a tensor of `dtype`: bool stores 1 for any nonzero value
+ *  (NaN included), as torch's bool(); int32 truncates toward zero (by the typed array). */
+function storable(v: number | boolean, dtype: DType): number {
+  if (dtype === 'bool') return v !== 0 && v !== false ? 1 : 0;
+  return Number(v);
+}
+
 export function dtypeOf(data: Storage): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Int32Array) return 'int32';
@@ -421,6 +428,18 @@ function resolveOptions(fn: string, options: TensorOptions | undefined, fallback
   return { dtype, requiresGrad };
 }
 
+/** True when every leaf of the nested array is a boolean (then the tensor is bool, as torch). */
+function allBooleans(values: NestedArray): boolean {
+  return Array.isArray(values) ? values.every(allBooleans) : typeof values === 'boolean';
+}
+
+/** Options of a creator that only makes float32 (rand, randn, linspace): its requiresGrad. */
+function floatOptions(fn: string, options: TensorOptions | undefined): boolean {
+  const { dtype, requiresGrad } = resolveOptions(fn, options, 'float32');
+  if (dtype !== 'float32') throw new TypeError(`${fn}: dtype must be float32, got ${dtype}`);
+  return requiresGrad;
+}
+
 function inferShape(fn: string, values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;
@@ -441,15 +460,21 @@ function flattenInto(
   pos: { i: number },
 ): void {
   if (dim === shape.length) {
-    if (typeof values === 'number') out[pos.i++] = values;
-    else if (typeof values === 'boolean') out[pos.i++] = values ? 1 : 0;
-    else throw new TypeError(`${fn}: values must be numbers or booleans, got ${typeof values}`);
+    if (Array.isArray(values)) {
+      throw new RangeError(
+        `${fn}: values must be rectangular with ${dim} dims, got an array at depth ${dim}`,
+      );
+    }
+    if (typeof values !== 'number' && typeof values !== 'boolean') {
+      throw new TypeError(`${fn}: values must be numbers or booleans, got ${typeof values}`);
+    }
+    out[pos.i++] = storable(values, dtypeOf(out));
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[dim]) {
     throw new RangeError(
-      `${fn}: nested arrays must be rectangular, expected length ${shape[dim]} at depth ${dim}, ` +
-        `got ${Array.isArray(values) ? values.length : typeof values}`,
+      `${fn}: values must be rectangular with length ${shape[dim]} at depth ${dim}, got ` +
+        `${Array.isArray(values) ? `length ${values.length}` : typeof values}`,
     );
   }
   for (const v of values) flattenInto(fn, v, shape, dim + 1, out, pos);
@@ -473,11 +498,7 @@ export function tensor(
   if (values instanceof Int32Array) fallback = 'int32';
   else if (values instanceof Uint8Array) fallback = 'bool';
   else if (typeof values === 'boolean') fallback = 'bool';
-  else if (Array.isArray(values)) {
-    let v: unknown = values;
-    while (Array.isArray(v) && v.length > 0) v = v[0];
-    if (typeof v === 'boolean') fallback = 'bool';
-  }
+  else if (Array.isArray(values) && values.length > 0 && allBooleans(values)) fallback = 'bool';
   const { dtype, requiresGrad } = resolveOptions(fn, options, fallback);
   let data: Storage;
   let shape: number[];
@@ -486,19 +507,22 @@ export function tensor(
     shape = shapeArg ? checkShape(fn, shapeArg) : [src.length];
     if (numel(shape) !== src.length) {
       throw new RangeError(
-        `${fn}: shape ${formatShape(shape)} must hold ${src.length} elements, got ${numel(shape)}`,
+        `${fn}: shape must hold ${src.length} elements, got ${formatShape(shape)} ` +
+          `(${numel(shape)} elements)`,
       );
     }
     data = allocate(dtype, src.length);
-    if (dtype === 'bool') for (let i = 0; i < src.length; ++i) data[i] = src[i] ? 1 : 0;
+    if (dtype === 'bool') for (let i = 0; i < src.length; ++i) data[i] = storable(src[i], dtype);
     else data.set(src);
   } else if (typeof values === 'number' || typeof values === 'boolean') {
     shape = shapeArg ? checkShape(fn, shapeArg) : [];
     if (numel(shape) !== 1) {
-      throw new RangeError(`${fn}: shape ${formatShape(shape)} must hold 1 element for a scalar`);
+      throw new RangeError(
+        `${fn}: shape must hold 1 element for a number, got ${formatShape(shape)}`,
+      );
     }
     data = allocate(dtype, 1);
-    data[0] = Number(values);
+    data[0] = storable(values, dtype);
   } else if (Array.isArray(values)) {
     const inferred = inferShape(fn, values);
     data = allocate(dtype, numel(inferred));
@@ -508,7 +532,8 @@ export function tensor(
       const s = checkShape(fn, shapeArg);
       if (numel(s) !== data.length) {
         throw new RangeError(
-          `${fn}: shape ${formatShape(s)} must hold ${data.length} elements, got ${numel(s)}`,
+          `${fn}: shape must hold ${data.length} elements, got ${formatShape(s)} ` +
+            `(${numel(s)} elements)`,
         );
       }
       shape = s;
@@ -519,43 +544,55 @@ export function tensor(
   return new Tensor(data, shape, requiresGrad);
 }
 
-/** A tensor of `shape` filled with `value`. */
-export function full(shape: number[], value: number | boolean, options?: TensorOptions): Tensor {
-  const s = checkShape('full', shape);
-  const { dtype, requiresGrad } = resolveOptions(
-    'full',
-    options,
-    typeof value === 'boolean' ? 'bool' : 'float32',
-  );
+function filled(
+  fn: string,
+  shape: number[],
+  value: number | boolean,
+  options?: TensorOptions,
+): Tensor {
+  const s = checkShape(fn, shape);
+  const fallback = typeof value === 'boolean' ? 'bool' : 'float32';
+  const { dtype, requiresGrad } = resolveOptions(fn, options, fallback);
   const data = allocate(dtype, numel(s));
-  data.fill(Number(value));
+  data.fill(storable(value, dtype));
   return new Tensor(data, s, requiresGrad);
 }
 
+function filledLike(fn: string, t: Tensor, value: number, options?: TensorOptions): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${fn}: input must be a Tensor, got ${typeof t}`);
+  return filled(fn, [...t.shape], value, { ...options, dtype: options?.dtype ?? t.dtype });
+}
+
+/** A tensor of `shape` filled with `value` (float32, or bool for a boolean value). */
+export function full(shape: number[], value: number | boolean, options?: TensorOptions): Tensor {
+  return filled('full', shape, value, options);
+}
+
 export function zeros(shape: number[], options?: TensorOptions): Tensor {
-  return full(checkShape('zeros', shape), 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: number[], options?: TensorOptions): Tensor {
-  return full(checkShape('ones', shape), 1, options);
+  return filled('ones', shape, 1, options);
 }
 
+/** Zeros of t's shape and dtype (not its requiresGrad). */
 export function zerosLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full([...t.shape], 0, { dtype: t.dtype, ...options });
+  return filledLike('zerosLike', t, 0, options);
 }
 
 export function onesLike(t: Tensor, options?: TensorOptions): Tensor {
-  return full([...t.shape], 1, { dtype: t.dtype, ...options });
+  return filledLike('onesLike', t, 1, options);
 }
 
 export function fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor {
-  return full([...t.shape], value, { dtype: t.dtype, ...options });
+  return filledLike('fullLike', t, value, options);
 }
 
 /** Uniform draws in [low, high) from the seeded generator (default [0, 1)). */
 export function rand(shape: number[], options?: TensorOptions & { low?: number; high?: number }): Tensor {
   const s = checkShape('rand', shape);
-  const { requiresGrad } = resolveOptions('rand', { ...options, dtype: 'float32' }, 'float32');
+  const requiresGrad = floatOptions('rand', options);
   const low = options?.low ?? 0;
   const high = options?.high ?? 1;
   if (!(high > low)) throw new RangeError(`rand: high must be > low = ${low}, got ${high}`);
@@ -567,7 +604,7 @@ export function rand(shape: number[], options?: TensorOptions & { low?: number; 
 /** Standard normal draws (or N(mean, std²)) from the seeded generator. */
 export function randn(shape: number[], options?: TensorOptions & { mean?: number; std?: number }): Tensor {
   const s = checkShape('randn', shape);
-  const { requiresGrad } = resolveOptions('randn', { ...options, dtype: 'float32' }, 'float32');
+  const requiresGrad = floatOptions('randn', options);
   const std = options?.std ?? 1;
   if (!(std >= 0)) throw new RangeError(`randn: std must be >= 0, got ${std}`);
   const data = new Float32Array(numel(s));
@@ -601,7 +638,9 @@ export function randperm(n: number): Tensor {
 
 /**
  * Values from start to end (exclusive) by step, as torch.arange: arange(5), arange(1, 4),
- * arange(0, 1, 0.25). Integer arguments give int32 unless `dtype` says otherwise.
+ * arange(0, 1, 0.25). Integer arguments give int32 unless `dtype` says otherwise. As torch,
+ * the length is ceil((end - start) / step), and an int32 result truncates start and step
+ * toward zero before stepping (arange(0, 5, 1.5, { dtype: 'int32' }) is [0, 1, 2, 3]).
  */
 export function arange(
   startOrEnd: number,
@@ -625,10 +664,11 @@ export function arange(
   if (dtype === 'bool') throw new TypeError('arange: dtype must be float32 or int32, got bool');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocate(dtype, n) as Float32Array | Int32Array;
-  if (dtype === 'int32' && !allInt) {
-    const tmp = new Float32Array(n);
-    native.fillArange(tmp, n, start, step);
-    native.cast(data, tmp, n);
+  if (dtype === 'int32') {
+    if (Math.trunc(step) === 0) {
+      throw new RangeError(`arange: step must be nonzero when truncated to int32, got ${step}`);
+    }
+    native.fillArange(data, n, Math.trunc(start), Math.trunc(step));
   } else {
     native.fillArange(data, n, start, step);
   }
@@ -640,7 +680,7 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   if (!Number.isInteger(steps) || steps < 0) {
     throw new RangeError(`linspace: steps must be an integer >= 0, got ${steps}`);
   }
-  const { requiresGrad } = resolveOptions('linspace', { ...options, dtype: 'float32' }, 'float32');
+  const requiresGrad = floatOptions('linspace', options);
   const data = new Float32Array(steps);
   native.fillLinspace(data, steps, start, end);
   return new Tensor(data, [steps], requiresGrad);

@@ -141,10 +141,11 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('pow', a, b);
   const out = binaryRaw('pow', BinaryOp.Pow, x, y, 'float32');
   return record(out, 'pow', [x, y], (dy, needs) => [
-    needs[0] ? sumToShape(mul(mul(dy, y), pow(x, sub(y, 1))), x.shape) : null,
-    // d/db a^b = a^b log a, taken as 0 where a == 0 (as PyTorch)
+    // d/da a^b = b a^(b-1), taken as 0 where b == 0 (as PyTorch; 0 * 0^-1 would be NaN)
+    needs[0] ? sumToShape(where(eq(y, 0), 0, mul(mul(dy, y), pow(x, sub(y, 1)))), x.shape) : null,
+    // d/db a^b = a^b log a, taken as 0 where a == 0 and b >= 0 (as PyTorch)
     needs[1]
-      ? sumToShape(where(eq(x, 0), 0, mul(mul(dy, out), log(x))), y.shape)
+      ? sumToShape(where(logicalAnd(eq(x, 0), ge(y, 0)), 0, mul(mul(dy, out), log(x))), y.shape)
       : null,
   ]);
 }
@@ -153,14 +154,14 @@ function minmax(fn: string, op: BinaryOp, a: TensorLike, b: TensorLike): Tensor 
   const [x, y] = operands(fn, a, b);
   const out = binaryRaw(fn, op, x, y, arithmeticType(x, y, false));
   return record(out, fn, [x, y], (dy, needs) => {
-    // ties split the gradient in half, as PyTorch
-    const tie = eq(x, y);
-    const half = where(tie, mul(dy, 0.5), dy);
-    const xWins = op === BinaryOp.Maximum ? gt(x, y) : lt(x, y);
-    const yWins = op === BinaryOp.Maximum ? lt(x, y) : gt(x, y);
+    // as PyTorch: ties split the gradient in half, the losing side gets 0, and where either
+    // side is NaN (no winner, no loser) both get all of it
+    const half = where(eq(x, y), mul(dy, 0.5), dy);
+    const xLoses = op === BinaryOp.Maximum ? lt(x, y) : gt(x, y);
+    const yLoses = op === BinaryOp.Maximum ? gt(x, y) : lt(x, y);
     return [
-      needs[0] ? sumToShape(where(logicalOr(xWins, tie), half, 0), x.shape) : null,
-      needs[1] ? sumToShape(where(logicalOr(yWins, tie), half, 0), y.shape) : null,
+      needs[0] ? sumToShape(where(xLoses, 0, half), x.shape) : null,
+      needs[1] ? sumToShape(where(yLoses, 0, half), y.shape) : null,
     ];
   });
 }
@@ -271,21 +272,38 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
   return compare('ge', CompareOp.Ge, a, b);
 }
 
+/** a and b as 0 / 1 int32 (x != 0), checked to broadcast under fn's name. */
+function truthValues(fn: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
+  checkTensor(fn, 'a', a);
+  checkTensor(fn, 'b', b);
+  broadcastShapes(fn, a.shape, b.shape);
+  return [cast(cast(a, 'bool'), 'int32'), cast(cast(b, 'bool'), 'int32')];
+}
+
+/** a || b elementwise (nonzero is true), broadcast; bool. */
 export function logicalOr(a: Tensor, b: Tensor): Tensor {
-  return ne(add(cast(a, 'int32'), cast(b, 'int32')), 0);
+  const [x, y] = truthValues('logicalOr', a, b);
+  return ne(add(x, y), 0);
 }
+/** a && b elementwise (nonzero is true), broadcast; bool. */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
-  return ne(mul(cast(a, 'int32'), cast(b, 'int32')), 0);
+  const [x, y] = truthValues('logicalAnd', a, b);
+  return ne(mul(x, y), 0);
 }
+/** !a elementwise (nonzero is true); bool. */
 export function logicalNot(a: Tensor): Tensor {
-  return eq(cast(a, 'int32'), 0);
+  checkTensor('logicalNot', 'input', a);
+  return eq(a, 0);
 }
 
 /** cond ? a : b elementwise, broadcast over all three. cond is a bool tensor (other dtypes
- *  are read as x != 0). */
+ *  are read as x != 0); a and b may both be numbers (float32 result). */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensor('where', 'condition', cond);
-  const [x, y] = operands('where', a, b);
+  const [x, y] =
+    typeof a === 'number' && typeof b === 'number'
+      ? [scalarTensor(a, 'float32'), scalarTensor(b, 'float32')]
+      : operands('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   let t = promote(x.dtype, y.dtype);
   const xc = x.dtype === t ? x : cast(x, t);

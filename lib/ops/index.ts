@@ -96,8 +96,10 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkTensor('scatterAdd', 'input', x);
   checkTensor('scatterAdd', 'src', src);
   if (x.ndim === 0) throw new RangeError('scatterAdd: input must have at least one dim, got shape []');
-  if (x.dtype !== 'float32' || src.dtype !== 'float32') {
-    throw new TypeError(`scatterAdd: input and src must be float32, got ${x.dtype} and ${src.dtype}`);
+  for (const [name, t] of [['input', x], ['src', src]] as const) {
+    if (t.dtype !== 'float32') {
+      throw new TypeError(`scatterAdd: ${name} must be float32, got ${t.dtype}`);
+    }
   }
   const d = normalizeDim('scatterAdd', dim, x.ndim);
   checkTensor('scatterAdd', 'index', index);

@@ -22,7 +22,8 @@ export function batchedProduct(A: Tensor, B: Tensor, tA: boolean, tB: boolean): 
   const count = numel(batch);
   const a = A.data as Float32Array;
   const b = B.data as Float32Array;
-  if (count === 0 || M === 0 || N === 0) return new Tensor(out, [...batch, M, N]);
+  // empty products; K = 0 gives zeros, as torch
+  if (count === 0 || M === 0 || N === 0 || K === 0) return new Tensor(out, [...batch, M, N]);
   if (count === 1) {
     native.gemm(tA, tB, M, N, K, 1, a, 0, ca, b, 0, cb, 0, out, 0, N);
     return new Tensor(out, [...batch, M, N]);

@@ -6,7 +6,9 @@ import { noGrad } from '../autograd/grad_mode';
 import { native } from '../native';
 import { formatShape, normalizeDim, numel } from '../shape';
 import { allocate, record, Tensor } from '../tensor';
-import { abs, cast, checkTensor, div, eq, mul, sub, where, add, log, exp, sqrt } from './elementwise';
+import {
+  abs, cast, checkTensor, div, eq, mul, ne, sub, where, add, log, exp, sqrt, logicalAnd, logicalOr,
+} from './elementwise';
 import { broadcastTo, reshape } from './shape';
 
 export interface ValuesIndices {
@@ -20,10 +22,11 @@ export interface VarOptions {
   keepDim?: boolean;
 }
 
-/** Normalises `dim` (undefined or null: all dims) into sorted unique dims. */
+/** Normalises `dim` (undefined, null or []: all dims, as PyTorch) into sorted unique dims. */
 export function reduceDims(fn: string, x: Tensor, dim: number | number[] | null | undefined): number[] {
   if (dim === undefined || dim === null) return x.shape.map((_, i) => i);
   const list = Array.isArray(dim) ? dim : [dim];
+  if (list.length === 0) return x.shape.map((_, i) => i);
   const out = list.map((d) => normalizeDim(fn, d, x.ndim));
   const seen = new Set<number>();
   for (const d of out) {
@@ -101,6 +104,16 @@ function numericInput(fn: string, x: Tensor): Tensor {
   return x.dtype === 'bool' ? cast(x, 'int32') : x;
 }
 
+/** Extremes of a bool input are computed in int32 and given back as bool, as PyTorch. */
+function asInputType(x: Tensor, values: Tensor): Tensor {
+  return x.dtype === 'bool' ? cast(values, 'bool') : values;
+}
+
+/** Where x equals the extreme `m` (broadcast), counting NaN as equal to a NaN extreme. */
+function extremeMask(x: Tensor, m: Tensor): Tensor {
+  return cast(logicalOr(eq(x, m), logicalAnd(ne(x, x), ne(m, m))), 'float32');
+}
+
 /** Sum over dims (all when omitted). Integer and bool inputs sum to int32. */
 export function sum(x: Tensor, dim?: number | number[] | null, keepDim = false): Tensor {
   const xi = numericInput('sum', x);
@@ -128,9 +141,9 @@ function fullExtreme(fn: string, x: Tensor, isMin: boolean): Tensor {
   const out = allocate(xi.dtype, 1) as Float32Array | Int32Array;
   native.reduceMax(out, null, xi.data as Float32Array, 1, x.size, 1, isMin);
   const result = new Tensor(out, []);
-  return record(result, fn, [x], (dy) => {
-    // spread evenly over ties, as PyTorch's full max/min
-    const mask = cast(eq(x, result), 'float32');
+  return record(asInputType(x, result), fn, [x], (dy) => {
+    // spread evenly over ties (over the NaNs when the result is NaN), as PyTorch's full max/min
+    const mask = extremeMask(x, result);
     return [mul(mask, div(dy, sum(mask)))];
   });
 }
@@ -149,7 +162,7 @@ function dimExtreme(fn: string, x: Tensor, dim: number, keepDim: boolean, isMin:
   native.reduceMax(vals, idx, xi.data as Float32Array, outer, R, inner, isMin);
   const kept = shape.map((s, i) => (i === d ? 1 : s));
   const finalShape = x.ndim === 0 ? [] : keepDim ? kept : x.shape.filter((_, i) => i !== d);
-  const values = new Tensor(vals, finalShape);
+  const values = asInputType(x, new Tensor(vals, finalShape));
   const indices = new Tensor(idx, finalShape);
   record(values, fn, [x], (dy) => {
     const dx = new Float32Array(x.size);
@@ -178,9 +191,10 @@ function extremeOver(fn: string, x: Tensor, dim: number | number[] | null | unde
   const dims = reduceDims(fn, x, dim);
   const xi = numericInput(fn, x);
   const kept = maxRaw(fn, xi, dims, isMin);
-  const out = new Tensor(kept.data, outShape(x.shape, dims, keepDim));
+  const out = asInputType(x, new Tensor(kept.data, outShape(x.shape, dims, keepDim)));
   return record(out, fn, [x], (dy) => {
-    // gradient spread evenly over the elements equal to the extreme, as torch.amax
+    // gradient spread evenly over the elements equal to the extreme, as torch.amax (a NaN
+    // extreme gives NaN gradients over its slice there too)
     const mask = cast(eq(x, kept), 'float32');
     const count = sum(mask, dims, true);
     return [mul(mask, div(new Tensor(dy.data, kept.shape), count))];
@@ -197,9 +211,11 @@ export function amin(x: Tensor, dim?: number | number[] | null, keepDim = false)
   return extremeOver('amin', x, dim, keepDim, true);
 }
 
-function argExtreme(fn: string, x: Tensor, dim: number | undefined, keepDim: boolean, isMin: boolean): Tensor {
+function argExtreme(
+  fn: string, x: Tensor, dim: number | null | undefined, keepDim: boolean, isMin: boolean,
+): Tensor {
   checkTensor(fn, 'input', x);
-  if (dim === undefined) {
+  if (dim === undefined || dim === null) {
     if (x.size === 0) throw new RangeError(`${fn}: input must have at least one element, got shape ${formatShape(x.shape)}`);
     const xi = numericInput(fn, x);
     const vals = allocate(xi.dtype, 1) as Float32Array | Int32Array;
@@ -210,24 +226,25 @@ function argExtreme(fn: string, x: Tensor, dim: number | undefined, keepDim: boo
   return dimExtreme(fn, x, dim, keepDim, isMin).indices;
 }
 
-/** Index of the largest element (of the flattened tensor when dim is omitted), int32. */
-export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
+/** Index of the largest element (of the flattened tensor when dim is omitted or null), int32. */
+export function argmax(x: Tensor, dim?: number | null, keepDim = false): Tensor {
   return argExtreme('argmax', x, dim, keepDim, false);
 }
 
-/** Index of the smallest element (of the flattened tensor when dim is omitted), int32. */
-export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
+/** Index of the smallest element (of the flattened tensor when dim is omitted or null), int32. */
+export function argmin(x: Tensor, dim?: number | null, keepDim = false): Tensor {
   return argExtreme('argmin', x, dim, keepDim, true);
 }
 
-/** Variance over dims, divided by (count - correction), correction 1 by default. */
-export function variance(x: Tensor, dim?: number | number[] | null, options: VarOptions = {}): Tensor {
-  checkTensor('var', 'input', x);
+function varianceOp(
+  fn: string, x: Tensor, dim: number | number[] | null | undefined, options: VarOptions,
+): Tensor {
+  checkTensor(fn, 'input', x);
   const correction = options.correction ?? 1;
   if (typeof correction !== 'number' || !(correction >= 0)) {
-    throw new RangeError(`var: correction must be a number >= 0, got ${String(correction)}`);
+    throw new RangeError(`${fn}: correction must be a number >= 0, got ${String(correction)}`);
   }
-  const dims = reduceDims('var', x, dim);
+  const dims = reduceDims(fn, x, dim);
   const count = dims.reduce((p, d) => p * x.shape[d], 1);
   const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
   const centered = sub(xf, mean(xf, dims, true));
@@ -235,9 +252,14 @@ export function variance(x: Tensor, dim?: number | number[] | null, options: Var
   return div(ss, Math.max(0, count - correction));
 }
 
+/** Variance over dims, divided by (count - correction), correction 1 by default. */
+export function variance(x: Tensor, dim?: number | number[] | null, options: VarOptions = {}): Tensor {
+  return varianceOp('var', x, dim, options);
+}
+
 /** Standard deviation: sqrt(var(x, dim, options)). */
 export function std(x: Tensor, dim?: number | number[] | null, options: VarOptions = {}): Tensor {
-  return sqrt(variance(x, dim, options));
+  return sqrt(varianceOp('std', x, dim, options));
 }
 
 /** log(sum(exp(x))) over dims, computed stably (max subtracted first). */

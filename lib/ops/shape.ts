@@ -21,16 +21,16 @@ export function reshape(x: Tensor, shape: number[], fn = 'reshape'): Tensor {
     const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
     if (known === 0 || x.size % known !== 0) {
       throw new RangeError(
-        `${fn}: shape ${formatShape(shape)} must be compatible with ${x.size} elements ` +
-          `(input shape ${formatShape(x.shape)})`,
+        `${fn}: shape must be compatible with ${x.size} elements (input shape ` +
+          `${formatShape(x.shape)}), got ${formatShape(shape)}`,
       );
     }
     resolved = shape.map((d) => (d === -1 ? x.size / known : d));
   }
   if (numel(resolved) !== x.size) {
     throw new RangeError(
-      `${fn}: shape ${formatShape(shape)} must hold ${x.size} elements (input shape ` +
-        `${formatShape(x.shape)}), got ${numel(resolved)}`,
+      `${fn}: shape must hold ${x.size} elements (input shape ${formatShape(x.shape)}), ` +
+        `got ${formatShape(shape)} (${numel(resolved)} elements)`,
     );
   }
   checkShape(fn, resolved);
@@ -137,7 +137,8 @@ export function expand(x: Tensor, shape: number[]): Tensor {
     if (!Number.isInteger(s) || s < 0) throw new RangeError(`expand: shape must hold integers >= -1, got ${formatShape(shape)}`);
     if (own !== undefined && own !== 1 && own !== s) {
       throw new RangeError(
-        `expand: size ${own} at dim ${i - lead} of ${formatShape(x.shape)} must be 1 or ${s} to expand to ${formatShape(shape)}`,
+        `expand: shape must have ${own} or -1 at dim ${i} to expand ${formatShape(x.shape)}, ` +
+          `got ${formatShape(shape)}`,
       );
     }
     return s;
@@ -244,7 +245,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   }
   tensors.forEach((t, i) => checkTensor('cat', `tensors[${i}]`, t));
   const first = tensors[0];
-  if (first.ndim === 0) throw new RangeError('cat: tensors must have at least one dim, got a 0-d tensor at 0');
+  if (first.ndim === 0) {
+    throw new RangeError('cat: tensors[0] must have at least one dim, got shape []');
+  }
   const d = normalizeDim('cat', dim, first.ndim);
   tensors.forEach((t, i) => {
     const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);

@@ -3,12 +3,28 @@
 #include "args.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace neurite {
 
+std::string fmt(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 int64_t Dims::numel() const {
+  for (int d = 0; d < rank; ++d)
+    if (v[d] == 0) return 0;
   int64_t n = 1;
-  for (int d = 0; d < rank; ++d) n *= v[d];
+  for (int d = 0; d < rank; ++d) {
+    if (n > kMaxSafe / v[d]) return kMaxSafe + 1;  // more than any array holds
+    n *= v[d];
+  }
   return n;
 }
 
@@ -27,7 +43,7 @@ void Args::range_error(const std::string& msg) const {
 }
 
 void* Args::typed(size_t i, const char* name, napi_typedarray_type want, const char* want_name,
-                  int64_t* length) const {
+                  int64_t* length, napi_value* buffer) const {
   napi_env env = info_.Env();
   bool is = false;
   if (napi_is_typedarray(env, raw(i), &is) != napi_ok || !is)
@@ -39,8 +55,38 @@ void* Args::typed(size_t i, const char* name, napi_typedarray_type want, const c
   size_t offset = 0;
   napi_get_typedarray_info(env, raw(i), &type, &len, &data, &ab, &offset);
   if (type != want) type_error(std::string(name) + " must be a " + want_name);
+  remember(i, name, data, len);
+  if (buffer) *buffer = ab;
   *length = static_cast<int64_t>(len);
   return data;
+}
+
+void Args::remember(size_t i, const char* name, void* data, size_t length) const {
+  for (int k = 0; k < n_seen_; ++k)
+    if (seen_[k].i == i) {
+      seen_[k] = {i, name, data, length};
+      return;
+    }
+  // every export takes at most 16 arguments, so each gets a slot
+  if (n_seen_ == static_cast<int>(sizeof(seen_) / sizeof(seen_[0])))
+    range_error("too many typed-array arguments");
+  seen_[n_seen_++] = {i, name, data, length};
+}
+
+void Args::recheck() const {
+  napi_env env = info_.Env();
+  for (int k = 0; k < n_seen_; ++k) {
+    napi_typedarray_type type;
+    size_t len = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t offset = 0;
+    napi_get_typedarray_info(env, raw(seen_[k].i), &type, &len, &data, &ab, &offset);
+    if (data != seen_[k].data || len != seen_[k].length)
+      range_error(std::string(seen_[k].name) +
+                  " must keep its buffer while the arguments are read, got one detached or "
+                  "resized (by a getter?)");
+  }
 }
 
 Buf<float> Args::f32(size_t i, const char* name) const {
@@ -87,6 +133,7 @@ Buf<void> Args::any(size_t i, const char* name, int* elem_size) const {
     case napi_uint8_clamped_array: *elem_size = 1; break;
     default: type_error(std::string(name) + " must hold 1- or 4-byte elements");
   }
+  remember(i, name, data, len);
   return {data, static_cast<int64_t>(len)};
 }
 
@@ -116,7 +163,7 @@ int64_t Args::integer(size_t i, const char* name, int64_t lo, int64_t hi) const 
   double v = number(i, name);
   if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || std::floor(v) != v)
     range_error(std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + "], got " + std::to_string(v));
+                std::to_string(hi) + "], got " + fmt(v));
   return static_cast<int64_t>(v);
 }
 
@@ -143,10 +190,10 @@ Dims Args::dims(size_t i, const char* name) const {
                 " entries, got " + std::to_string(len));
   Dims d;
   d.rank = static_cast<int>(len);
-  int64_t product = 1;
   for (uint32_t k = 0; k < len; ++k) {
     napi_value e;
-    napi_get_element(env, raw(i), k, &e);
+    // a getter may throw: rethrow its exception as this call's
+    if (napi_get_element(env, raw(i), k, &e) != napi_ok) throw Napi::Error::New(env);
     napi_valuetype t;
     napi_typeof(env, e, &t);
     double v = -1;
@@ -154,22 +201,40 @@ Dims Args::dims(size_t i, const char* name) const {
     if (t != napi_number || !(v >= 0 && v <= static_cast<double>(kMaxSafe)) ||
         std::floor(v) != v)
       range_error(std::string(name) + " must hold integers >= 0, got " +
-                  (t == napi_number ? std::to_string(v) : std::string("a non-number")) +
+                  (t == napi_number ? fmt(v) : std::string("a non-number")) +
                   " at " + std::to_string(k));
     d.v[k] = static_cast<int64_t>(v);
-    if (product != 0) product = mul(name, product, d.v[k]);
   }
+  // reading elements can run getters (own or on Array.prototype for holes)
+  if (len > 0 && n_seen_ > 0) recheck();
   return d;
 }
 
-Buf<double> Args::offsets(size_t i, const char* name) const {
+std::vector<int64_t> Args::offsets(size_t i, const char* name) const {
   int64_t n;
-  double* p = static_cast<double*>(typed(i, name, napi_float64_array, "Float64Array", &n));
-  for (int64_t k = 0; k < n; ++k)
-    if (!(p[k] >= 0 && p[k] <= static_cast<double>(kMaxSafe)) || std::floor(p[k]) != p[k])
-      range_error(std::string(name) + " must hold integers >= 0, got " + std::to_string(p[k]) +
+  const double* p =
+      static_cast<const double*>(typed(i, name, napi_float64_array, "Float64Array", &n));
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) {
+    double v = p[k];  // read once
+    if (!(v >= 0 && v <= static_cast<double>(kMaxSafe)) || std::floor(v) != v)
+      range_error(std::string(name) + " must hold integers >= 0, got " + fmt(v) +
                   " at " + std::to_string(k));
-  return {p, n};
+    out[static_cast<size_t>(k)] = static_cast<int64_t>(v);
+  }
+  return out;
+}
+
+Buf<int32_t> Args::index_array(size_t i, const char* name) const {
+  int64_t n;
+  napi_value ab;
+  int32_t* p =
+      static_cast<int32_t*>(typed(i, name, napi_int32_array, "Int32Array", &n, &ab));
+  bool plain = false;  // false for a SharedArrayBuffer
+  napi_is_arraybuffer(info_.Env(), ab, &plain);
+  if (plain) return {p, n};
+  index_copies_.emplace_back(p, p + n);
+  return {index_copies_.back().data(), n};
 }
 
 void Args::need(const char* name, int64_t have, int64_t need) const {
@@ -194,9 +259,9 @@ int64_t Args::mul(const char* what, int64_t a, int64_t b) const {
 int64_t Args::extent(const char* name, const Dims& shape, const Dims& strides,
                      int64_t offset) const {
   same_rank(name, shape, strides);
+  if (shape.numel() == 0) return 0;
   int64_t last = offset;
   for (int d = 0; d < shape.rank; ++d) {
-    if (shape.v[d] == 0) return 0;
     int64_t step = mul(name, shape.v[d] - 1, strides.v[d]);
     if (step > kMaxSafe - last) range_error(std::string(name) + " strides reach too far");
     last += step;

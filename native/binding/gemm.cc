@@ -75,18 +75,14 @@ Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
   float alpha = static_cast<float>(a.number(5, "alpha"));
   float beta = static_cast<float>(a.number(12, "beta"));
   Buf<float> A = a.f32(6, "A"), B = a.f32(9, "B"), C = a.f32(13, "C");
-  Buf<double> ao = a.offsets(7, "aOffsets"), bo = a.offsets(10, "bOffsets"),
-              co = a.offsets(14, "cOffsets");
-  int64_t batch = co.length;
-  if (ao.length != batch || bo.length != batch)
+  std::vector<int64_t> aoff = a.offsets(7, "aOffsets"), boff = a.offsets(10, "bOffsets"),
+                       coff = a.offsets(14, "cOffsets");
+  int64_t batch = static_cast<int64_t>(coff.size());
+  if (static_cast<int64_t>(aoff.size()) != batch || static_cast<int64_t>(boff.size()) != batch)
     a.range_error("aOffsets, bOffsets and cOffsets must have equal lengths, got " +
-                  std::to_string(ao.length) + ", " + std::to_string(bo.length) + ", " +
+                  std::to_string(aoff.size()) + ", " + std::to_string(boff.size()) + ", " +
                   std::to_string(batch));
-  std::vector<int64_t> aoff(static_cast<size_t>(batch)), boff(aoff.size()), coff(aoff.size());
-  for (int64_t b = 0; b < batch; ++b) {
-    aoff[b] = static_cast<int64_t>(ao.data[b]);
-    boff[b] = static_cast<int64_t>(bo.data[b]);
-    coff[b] = static_cast<int64_t>(co.data[b]);
+  for (size_t b = 0; b < coff.size(); ++b) {
     need_at(a, "A", A.length, aoff[b], g.a_ext);
     need_at(a, "B", B.length, boff[b], g.b_ext);
     need_at(a, "C", C.length, coff[b], g.c_ext);

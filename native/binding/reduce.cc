@@ -53,19 +53,19 @@ Napi::Value ReduceMax(const Napi::CallbackInfo& info) {
     a.need("indices", ib.length, v.out_len);
     idx = ib.data;
   }
-  if (v.out_len == 0) return info.Env().Undefined();
   bool is_int = info[0].IsTypedArray() &&
                 info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array;
+  // out and x are checked even when there is nothing to reduce
   if (is_int) {
     Buf<int32_t> out = a.i32(0, "out"), x = a.i32(2, "x");
     a.need("out", out.length, v.out_len);
     a.need("x", x.length, v.in_len);
-    reduce_max_i32(out.data, idx, x.data, v.outer, v.R, v.inner, is_min);
+    if (v.out_len > 0) reduce_max_i32(out.data, idx, x.data, v.outer, v.R, v.inner, is_min);
   } else {
     Buf<float> out = a.f32(0, "out"), x = a.f32(2, "x");
     a.need("out", out.length, v.out_len);
     a.need("x", x.length, v.in_len);
-    reduce_max_f32(out.data, idx, x.data, v.outer, v.R, v.inner, is_min);
+    if (v.out_len > 0) reduce_max_f32(out.data, idx, x.data, v.outer, v.R, v.inner, is_min);
   }
   return info.Env().Undefined();
 }

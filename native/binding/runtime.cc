@@ -102,6 +102,11 @@ Napi::Value FillArange(const Napi::CallbackInfo& info) {
   if (info[0].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
     int64_t start = a.integer(2, "start", INT32_MIN, INT32_MAX);
     int64_t step = a.integer(3, "step", INT32_MIN, INT32_MAX);
+    // every value start + i * step must be an int32; in double, |(n - 1) * step| < 2^84 and
+    // is exact below 2^53, so the comparison is right wherever it matters
+    double last = static_cast<double>(start) + static_cast<double>(n > 0 ? n - 1 : 0) * step;
+    if (last < INT32_MIN || last > INT32_MAX)
+      a.range_error("start + (n - 1) * step must be an int32, got " + fmt(last));
     fill_arange_i32(static_cast<int32_t*>(out.data), n, start, step);
   } else if (info[0].As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
     fill_arange_f32(static_cast<float*>(out.data), n, a.number(2, "start"), a.number(3, "step"));

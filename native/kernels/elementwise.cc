@@ -66,8 +66,14 @@ void unary_forward(Unary op, float* y, const float* x, int64_t n, float alpha, f
       break;
     case Unary::kClamp:
       flat(n, [&](int64_t i) {
+        // min(max(v, lo), hi) as torch.clamp: hi wins when lo > hi; NaN passes
         float v = x[i];
-        y[i] = std::isnan(v) ? v : (v < alpha ? alpha : (v > beta ? beta : v));
+        if (std::isnan(v)) {
+          y[i] = v;
+        } else {
+          v = v < alpha ? alpha : v;
+          y[i] = v > beta ? beta : v;
+        }
       });
       break;
     case Unary::kPowScalar:
@@ -78,7 +84,8 @@ void unary_forward(Unary op, float* y, const float* x, int64_t n, float alpha, f
       }
       break;
     case Unary::kSign:
-      flat(n, [&](int64_t i) { y[i] = x[i] > 0 ? 1.0f : (x[i] < 0 ? -1.0f : x[i] * 0.0f); });
+      // (x > 0) - (x < 0) as torch.sign: 0 for ±0 and NaN
+      flat(n, [&](int64_t i) { y[i] = x[i] > 0 ? 1.0f : (x[i] < 0 ? -1.0f : 0.0f); });
       break;
     case Unary::kCount: break;
   }

@@ -22,9 +22,9 @@ enum class Unary : int {
   kSigmoid = 11,
   kTanh = 12,
   kSoftplus = 13,  // alpha = beta, beta = threshold
-  kClamp = 14,     // alpha = min, beta = max (±inf for none)
+  kClamp = 14,     // alpha = min, beta = max (±inf for none); max wins when min > max
   kPowScalar = 15, // alpha = exponent
-  kSign = 16,
+  kSign = 16,      // 0 for ±0 and NaN, as torch.sign
   kCount = 17
 };
 

@@ -11,6 +11,7 @@ namespace neurite {
 
 void index_select_u32(uint32_t* out, const uint32_t* x, int64_t outer, int64_t D, int64_t inner,
                       const int32_t* idx, int64_t n) {
+  if (outer == 0 || n == 0 || inner == 0) return;  // nothing to copy (and no grain of 4096/0)
   parallel_for(outer * n, inner >= 4096 ? 1 : 4096 / inner + 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       int64_t o = k / n, j = k % n;

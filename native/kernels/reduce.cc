@@ -24,6 +24,7 @@ float sum_row(const float* x, int64_t n) {
 }  // namespace
 
 void reduce_sum_f32(float* out, const float* x, int64_t outer, int64_t R, int64_t inner) {
+  if (outer == 0 || inner == 0) return;  // nothing to write, however large the other size
   if (inner == 1) {
     if (outer == 1 && R >= 65536) {
       int64_t chunks = parallel_chunks(R, 32768);
@@ -49,13 +50,12 @@ void reduce_sum_f32(float* out, const float* x, int64_t outer, int64_t R, int64_
       for (int64_t o = b; o < e; ++o) {
         float* dst = out + o * inner;
         const float* src = x + o * R * inner;
-        for (int64_t i = 0; i < inner; ++i) dst[i] = src[i];
+        // R == 0: x holds nothing to read, the sum is 0
+        for (int64_t i = 0; i < inner; ++i) dst[i] = R > 0 ? src[i] : 0.0f;
         for (int64_t r = 1; r < R; ++r) {
           const float* row = src + r * inner;
           for (int64_t i = 0; i < inner; ++i) dst[i] += row[i];
         }
-        if (R == 0)
-          for (int64_t i = 0; i < inner; ++i) dst[i] = 0;
       }
     });
   } else {

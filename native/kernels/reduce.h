@@ -6,7 +6,8 @@
 
 namespace neurite {
 
-//   out [outer, inner] out: sum over R of x[outer, R, inner]; x [outer, R, inner] in
+//   out [outer, inner] out: sum over R of x[outer, R, inner] (0 when R == 0)
+//   x   [outer, R, inner] in
 void reduce_sum_f32(float* out, const float* x, int64_t outer, int64_t R, int64_t inner);
 void reduce_sum_i32(int32_t* out, const int32_t* x, int64_t outer, int64_t R, int64_t inner);
 

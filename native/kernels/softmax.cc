@@ -9,6 +9,7 @@ namespace neurite {
 
 void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t inner,
                      bool log) {
+  if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
   parallel_for(outer * inner, D >= 1024 ? 1 : 1024 / (D + 1) + 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       int64_t o = k / inner, i = k % inner;
@@ -39,6 +40,7 @@ void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t
 
 void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t D,
                       int64_t inner, bool log) {
+  if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
   parallel_for(outer * inner, D >= 1024 ? 1 : 1024 / (D + 1) + 1, [&](int64_t b, int64_t e) {
     for (int64_t k = b; k < e; ++k) {
       int64_t o = k / inner, i = k % inner;

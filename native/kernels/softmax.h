@@ -7,6 +7,7 @@ namespace neurite {
 
 //   y [outer, D, inner] out: softmax (or log-softmax when log) of x along D
 //   x [outer, D, inner] in
+// Any size may be 0 (then nothing is read or written).
 void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t inner,
                      bool log);
 

@@ -1,0 +1,180 @@
+// Containers: Sequential (a chain), ModuleList (an indexed list) and ModuleDict (a keyed
+// record), as their torch.nn namesakes. Children are named '0', '1', ... or by their keys,
+// so stateDict() keys read `0.weight`, `encoder.bias` as in PyTorch.
+import { Module } from './module';
+
+function checkModule(fn: string, arg: string, m: unknown): Module {
+  if (!(m instanceof Module)) {
+    throw new TypeError(`${fn}: ${arg} must be a Module, got ${m === null ? 'null' : typeof m}`);
+  }
+  return m;
+}
+
+function indexOf(fn: string, index: number, length: number): number {
+  if (!Number.isInteger(index) || index < -length || index >= length) {
+    throw new RangeError(`${fn}: index must be an integer in [${-length}, ${length - 1}], got ${index}`);
+  }
+  return index < 0 ? index + length : index;
+}
+
+/**
+ * Runs its modules in order, feeding each one's output to the next, as torch.nn.Sequential.
+ * Built from modules (named '0', '1', ...) or from a record of named modules.
+ * @example new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10))
+ */
+export class Sequential extends Module {
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && !(first instanceof Module) && typeof first === 'object' && first !== null) {
+      for (const [name, m] of Object.entries(first)) this.addModule(name, checkModule('Sequential', name, m));
+    } else {
+      (modules as unknown[]).forEach((m, i) => this.addModule(String(i), checkModule('Sequential', `modules[${i}]`, m)));
+    }
+  }
+
+  /** Number of modules. */
+  get length(): number {
+    return this._modules.size;
+  }
+
+  /** The module at index (negative counts from the end). */
+  get(index: number): Module {
+    const i = indexOf('Sequential.get', index, this.length);
+    return [...this._modules.values()][i] as Module;
+  }
+
+  /** Adds a module at the end (named by its position); returns this. */
+  append(module: Module): this {
+    this.addModule(String(this.length), checkModule('Sequential.append', 'module', module));
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return ([...this._modules.values()] as Module[])[Symbol.iterator]();
+  }
+
+  resetParameters(): void {}
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  forward(input: any): any {
+    let x = input;
+    for (const m of this._modules.values()) if (m) x = m.forward(x);
+    return x;
+  }
+}
+
+/**
+ * A list of modules registered as children '0', '1', ..., as torch.nn.ModuleList. It has no
+ * forward of its own: iterate over it in the owner's forward.
+ */
+export class ModuleList extends Module {
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  get(index: number): Module {
+    const i = indexOf('ModuleList.get', index, this.length);
+    return [...this._modules.values()][i] as Module;
+  }
+
+  /** Replaces the module at index. */
+  set(index: number, module: Module): void {
+    const i = indexOf('ModuleList.set', index, this.length);
+    this.addModule(String(i), checkModule('ModuleList.set', 'module', module));
+  }
+
+  append(module: Module): this {
+    this.addModule(String(this.length), checkModule('ModuleList.append', 'module', module));
+    return this;
+  }
+
+  extend(modules: Iterable<Module>): this {
+    for (const m of modules) this.append(m);
+    return this;
+  }
+
+  /** Inserts before index (index = length appends), renumbering the ones after it. */
+  insert(index: number, module: Module): void {
+    checkModule('ModuleList.insert', 'module', module);
+    const n = this.length;
+    if (!Number.isInteger(index) || index < -n || index > n) {
+      throw new RangeError(`ModuleList.insert: index must be an integer in [${-n}, ${n}], got ${index}`);
+    }
+    const at = index < 0 ? index + n : index;
+    const list = [...this._modules.values()] as Module[];
+    list.splice(at, 0, module);
+    list.forEach((m, i) => this.addModule(String(i), m));
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return ([...this._modules.values()] as Module[])[Symbol.iterator]();
+  }
+
+  resetParameters(): void {}
+
+  forward(): never {
+    throw new Error('ModuleList: forward is not defined; iterate over the list in your forward');
+  }
+}
+
+/**
+ * Modules by name, registered as children under their keys (in insertion order), as
+ * torch.nn.ModuleDict. Like ModuleList it has no forward.
+ */
+export class ModuleDict extends Module {
+  constructor(modules: Record<string, Module> | Iterable<[string, Module]> = {}) {
+    super();
+    const entries = Symbol.iterator in Object(modules)
+      ? [...(modules as Iterable<[string, Module]>)]
+      : Object.entries(modules as Record<string, Module>);
+    for (const [k, m] of entries) this.set(k, m);
+  }
+
+  get size(): number {
+    return this._modules.size;
+  }
+
+  get(key: string): Module | undefined {
+    return this._modules.get(key) ?? undefined;
+  }
+
+  set(key: string, module: Module): void {
+    this.addModule(key, checkModule('ModuleDict.set', key, module));
+  }
+
+  has(key: string): boolean {
+    return this._modules.has(key);
+  }
+
+  /** Removes and returns the module under key. */
+  pop(key: string): Module | undefined {
+    const m = this.get(key);
+    this._modules.delete(key);
+    Reflect.deleteProperty(this, key);
+    return m;
+  }
+
+  keys(): string[] {
+    return [...this._modules.keys()];
+  }
+
+  values(): Module[] {
+    return [...this._modules.values()] as Module[];
+  }
+
+  entries(): [string, Module][] {
+    return [...this._modules.entries()] as [string, Module][];
+  }
+
+  resetParameters(): void {}
+
+  forward(): never {
+    throw new Error('ModuleDict: forward is not defined; look modules up in your forward');
+  }
+}

@@ -1,0 +1,152 @@
+// backend(), setNumThreads and the environment variables that steer the native backend:
+// NEURITE_NUM_THREADS and NEURITE_ISA are read once at load, so they are tested in child
+// processes running the built package (dist/).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backend, getNumThreads, setNumThreads } from '../../lib/index';
+import {
+  ROOT, compareResults, cpuHasAvx2Fma, parseChild, requireBuiltPackage, runNode, runProbe,
+  type ProbeReport,
+} from './child';
+
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+};
+const HAS_AVX2_FMA = cpuHasAvx2Fma();
+const BEST_ISA = HAS_AVX2_FMA ? 'avx2-fma' : 'baseline';
+/** float32 results of one computation on two kernel sets: FMA rounds once, mul + add twice */
+const ISA_TOL = { atol: 1e-5, rtol: 1e-5 };
+/** A sum of 100000 values in [-1, 1) split into a thread-count-dependent number of chunks:
+ *  the orders differ, and float32 summation error is up to ~n * 2^-24 * mean |x| ≈ 3e-3. */
+const SPLIT_SUM_ATOL = 3e-3;
+
+/** Compares runs made with different thread counts: 1e-5 except the split long sum. */
+function compareAcrossThreads(a: Record<string, number[]>, b: Record<string, number[]>): string[] {
+  const split = (r: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => k.startsWith('sum [100000]')));
+  const rest = (r: Record<string, number[]>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('sum [100000]')));
+  return [
+    ...compareResults(rest(a), rest(b), 1e-5, 1e-5),
+    ...compareResults(split(a), split(b), SPLIT_SUM_ATOL, 0),
+  ];
+}
+
+const backendOf = async (env: Record<string, string>) =>
+  parseChild<{ version: string; isa: string; threads: number }>(
+    await runNode(`process.stdout.write(JSON.stringify(require(${JSON.stringify(ROOT)}).backend()))`, env),
+  );
+
+describe('backend()', () => {
+  it('returns exactly { version, isa, threads }', () => {
+    expect(Object.keys(backend()).sort()).toEqual(['isa', 'threads', 'version']);
+  });
+
+  it(`version equals package.json's (${pkg.version})`, () => {
+    expect(backend().version).toBe(pkg.version);
+  });
+
+  it(`isa is '${BEST_ISA}' on this CPU (avx2 and fma ${HAS_AVX2_FMA ? '' : 'not '}in /proc/cpuinfo)`, () => {
+    const forced = process.env.NEURITE_ISA;
+    const want = forced === 'baseline' || forced === 'scalar' ? 'baseline' : BEST_ISA;
+    expect(backend().isa).toBe(want);
+  });
+
+  it('threads is NEURITE_NUM_THREADS or the number of cores', () => {
+    const env = Number.parseInt(process.env.NEURITE_NUM_THREADS ?? '', 10);
+    const want = env > 0 ? Math.min(env, 256) : os.cpus().length;
+    expect(backend().threads).toBe(want);
+  });
+});
+
+describe('setNumThreads', () => {
+  let before = 1;
+  beforeAll(() => {
+    before = getNumThreads();
+  });
+  afterAll(() => {
+    setNumThreads(before);
+  });
+
+  it.each([1, 3, 256])('setNumThreads(%i) changes backend().threads and getNumThreads()', (n) => {
+    setNumThreads(n);
+    expect(backend().threads).toBe(n);
+    expect(getNumThreads()).toBe(n);
+    setNumThreads(before);
+    expect(backend().threads).toBe(before);
+  });
+
+  it.each([0, 300, 1.5, -1, NaN, Infinity, 257])('rejects %s with a RangeError naming n', (n) => {
+    expect(() => setNumThreads(n)).toThrow(RangeError);
+    expect(() => setNumThreads(n)).toThrow(
+      `setNumThreads: n must be an integer in [1, 256], got ${n}`,
+    );
+    expect(getNumThreads()).toBe(before);
+  });
+
+  it('rejects a non-number with a TypeError', () => {
+    expect(() => setNumThreads('2' as unknown as number)).toThrow(
+      new TypeError('setNumThreads: n must be a number, got string'),
+    );
+  });
+
+  it('matmul gives the same numbers with 1 thread and with 4', () => {
+    const { compute } = require('./probe.cjs') as { compute: (m: string) => ProbeReport };
+    setNumThreads(1);
+    const one = compute('full').results;
+    setNumThreads(4);
+    const four = compute('full').results;
+    setNumThreads(before);
+    expect(compareAcrossThreads(one, four)).toEqual([]);
+  });
+});
+
+describe('environment variables (child processes running dist/)', () => {
+  beforeAll(() => requireBuiltPackage());
+
+  it.each([
+    ['1', 1],
+    ['3', 3],
+    ['1000', 256],
+  ])('NEURITE_NUM_THREADS=%s gives threads = %i', async (value, want) => {
+    const b = await backendOf({ NEURITE_NUM_THREADS: value });
+    expect(b.threads).toBe(want);
+  });
+
+  it.each(['0', 'abc', ''])('NEURITE_NUM_THREADS=%j falls back to the number of cores', async (value) => {
+    const b = await backendOf({ NEURITE_NUM_THREADS: value });
+    expect(b.threads).toBe(os.cpus().length);
+  });
+
+  it('NEURITE_NUM_THREADS=1 is honoured while computing: one thread gives the same numbers', async () => {
+    const [one, dflt] = await Promise.all([
+      runProbe('full', { NEURITE_NUM_THREADS: '1' }),
+      runProbe('full'),
+    ]);
+    expect(one.backend.threads).toBe(1);
+    expect(compareAcrossThreads(one.results, dflt.results)).toEqual([]);
+  });
+
+  it(`with no NEURITE_ISA the isa is '${BEST_ISA}'`, async () => {
+    expect((await backendOf({})).isa).toBe(BEST_ISA);
+  });
+
+  it.each(['baseline', 'scalar'])("NEURITE_ISA=%s picks 'baseline'", async (value) => {
+    const b = await backendOf({ NEURITE_ISA: value });
+    expect(b.isa).toBe('baseline');
+    expect(b.version).toBe(pkg.version);
+  });
+
+  it('NEURITE_ISA=baseline gives the same matmul, backward, softmax and sums (to 1e-5)', async () => {
+    const [base, best] = await Promise.all([
+      runProbe('full', { NEURITE_ISA: 'baseline' }),
+      runProbe('full'),
+    ]);
+    expect(base.backend.isa).toBe('baseline');
+    expect(best.backend.isa).toBe(BEST_ISA);
+    expect(Object.keys(base.results).length).toBeGreaterThan(10);
+    expect(compareResults(base.results, best.results, ISA_TOL.atol, ISA_TOL.rtol)).toEqual([]);
+  });
+});
