@@ -75,6 +75,8 @@ export interface NativeAddon {
     A: F32, aOffsets: Float64Array, lda: number, B: F32, bOffsets: Float64Array, ldb: number,
     beta: number, C: F32, cOffsets: Float64Array, ldc: number,
   ): void;
+  // --- convolution (native/binding/conv.cc) ---
+  // --- pooling (native/binding/pool.cc) ---
   // --- optimizers (native/binding/optim.cc) ---
   sgdStep(
     param: F32, momentumBuffer: F32 | null, grad: F32, n: number, lr: number, momentum: number,

@@ -1,6 +1,7 @@
 // Containers: Sequential (a chain), ModuleList (an indexed list) and ModuleDict (a keyed
 // record), as their torch.nn namesakes. Children are named '0', '1', ... or by their keys,
 // so stateDict() keys read `0.weight`, `encoder.bias` as in PyTorch.
+import type { Tensor } from '../tensor';
 import { Module } from './module';
 
 function checkModule(fn: string, arg: string, m: unknown): Module {
@@ -56,10 +57,10 @@ export class Sequential extends Module {
 
   resetParameters(): void {}
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  forward(input: any): any {
+  /** Feeds input through each module in order. Shape: as the modules give. */
+  forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.forward(x);
+    for (const m of this._modules.values()) if (m) x = m.forward(x) as Tensor;
     return x;
   }
 }

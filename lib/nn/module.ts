@@ -47,6 +47,12 @@ const handler: ProxyHandler<Module> = {
  * `registerParameter`, `registerBuffer` and `addModule` do the same explicitly (and are
  * needed for buffers, which are plain Tensors).
  *
+ * Registration order is stateDict() order. Class field initializers run before the
+ * constructor body, so fields with initializers come before fields assigned in the
+ * constructor; declare fields that a register* call sets with `declare` (or without an
+ * initializer). Assigning the same Parameter or Module object to a second field of the same
+ * module does not register it twice.
+ *
  * `stateDict()` returns detached tensors that share storage with the parameters and buffers
  * (as PyTorch): clone them for a snapshot that later training does not change.
  *

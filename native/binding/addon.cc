@@ -17,6 +17,8 @@ class NeuriteAddon : public Napi::Addon<NeuriteAddon> {
     register_softmax(env, exports);
     register_gemm(env, exports);
     register_optim(env, exports);
+    register_conv(env, exports);
+    register_pool(env, exports);
   }
 };
 

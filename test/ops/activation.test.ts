@@ -25,7 +25,8 @@ interface Case {
 /** Each fixture op name, called through the function API. */
 const OPS: Record<string, (x: Tensor, kw: Kwargs) => Tensor> = {
   relu: (x) => relu(x),
-  leakyRelu: (x, kw) => ('negativeSlope' in kw ? leakyRelu(x, kw.negativeSlope as number) : leakyRelu(x)),
+  leakyRelu: (x, kw) =>
+    'negativeSlope' in kw ? leakyRelu(x, kw.negativeSlope as number) : leakyRelu(x),
   elu: (x, kw) => ('alpha' in kw ? elu(x, kw.alpha as number) : elu(x)),
   gelu: (x, kw) => ('approximate' in kw ? gelu(x, kw as GeluOptions) : gelu(x)),
   sigmoid: (x) => sigmoid(x),
@@ -38,7 +39,8 @@ const OPS: Record<string, (x: Tensor, kw: Kwargs) => Tensor> = {
 /** The same ops called as Tensor methods. */
 const METHODS: Record<string, (x: Tensor, kw: Kwargs) => Tensor> = {
   relu: (x) => x.relu(),
-  leakyRelu: (x, kw) => ('negativeSlope' in kw ? x.leakyRelu(kw.negativeSlope as number) : x.leakyRelu()),
+  leakyRelu: (x, kw) =>
+    'negativeSlope' in kw ? x.leakyRelu(kw.negativeSlope as number) : x.leakyRelu(),
   elu: (x, kw) => ('alpha' in kw ? x.elu(kw.alpha as number) : x.elu()),
   gelu: (x, kw) => x.gelu(kw as GeluOptions),
   sigmoid: (x) => x.sigmoid(),
@@ -211,7 +213,9 @@ describe('activation errors name the function and argument', () => {
   }
   const x = tensor([[1, -1], [0.5, 2]]);
   it('leakyRelu: negativeSlope must be a finite number', () => {
-    expect(() => leakyRelu(x, NaN)).toThrow(/^leakyRelu: negativeSlope must be a finite number, got NaN$/);
+    expect(() => leakyRelu(x, NaN)).toThrow(
+      /^leakyRelu: negativeSlope must be a finite number, got NaN$/,
+    );
     expect(() => leakyRelu(x, '0.1' as unknown as number)).toThrow(TypeError);
   });
   it('elu: alpha must be a finite number', () => {
@@ -224,7 +228,9 @@ describe('activation errors name the function and argument', () => {
     expect(() => gelu(x, { approximate: 'erf' as 'none' })).toThrow(RangeError);
   });
   it('softplus: beta must be a finite nonzero number', () => {
-    expect(() => softplus(x, { beta: NaN })).toThrow(/^softplus: beta must be a finite number, got NaN$/);
+    expect(() => softplus(x, { beta: NaN })).toThrow(
+      /^softplus: beta must be a finite number, got NaN$/,
+    );
     expect(() => softplus(x, { beta: 0 })).toThrow(/^softplus: beta must be nonzero, got 0$/);
     expect(() => softplus(x, { beta: 0 })).toThrow(RangeError);
   });

@@ -380,7 +380,9 @@ describe('elementwise errors name the function and argument', () => {
     expect(() => clamp(ones([2]), '0' as unknown as number, 1)).toThrow(
       /^clamp: min must be a number or null, got string$/,
     );
-    expect(() => clamp(ones([2]), NaN, 1)).toThrow(/^clamp: min must be a number or null, got number$/);
+    expect(() => clamp(ones([2]), NaN, 1)).toThrow(
+      /^clamp: min must be a number or null, got number$/,
+    );
   });
   it('clamp: max must be a number or null', () => {
     expect(() => clamp(ones([2]), 0, NaN)).toThrow(/^clamp: max must be a number or null/);
@@ -417,15 +419,23 @@ describe('elementwise errors name the function and argument', () => {
       );
     });
     it(`${name}: a and b must be Tensors`, () => {
-      expect(() => f(1 as unknown as Tensor, ones([2]))).toThrow(exactly(`${name}: a must be a Tensor, got number`));
-      expect(() => f(ones([2]), [1] as unknown as Tensor)).toThrow(exactly(`${name}: b must be a Tensor, got an array`));
+      expect(() => f(1 as unknown as Tensor, ones([2]))).toThrow(
+        exactly(`${name}: a must be a Tensor, got number`),
+      );
+      expect(() => f(ones([2]), [1] as unknown as Tensor)).toThrow(
+        exactly(`${name}: b must be a Tensor, got an array`),
+      );
     });
   }
   it('logicalNot: input must be a Tensor', () => {
-    expect(() => logicalNot(true as unknown as Tensor)).toThrow(/^logicalNot: input must be a Tensor, got boolean$/);
+    expect(() => logicalNot(true as unknown as Tensor)).toThrow(
+      /^logicalNot: input must be a Tensor, got boolean$/,
+    );
   });
   it('cast: input must be a Tensor', () => {
-    expect(() => cast(1 as unknown as Tensor, 'int32')).toThrow(/^cast: input must be a Tensor, got number$/);
+    expect(() => cast(1 as unknown as Tensor, 'int32')).toThrow(
+      /^cast: input must be a Tensor, got number$/,
+    );
   });
   it('cast: dtype must be float32, int32 or bool', () => {
     expect(() => cast(ones([2]), 'float64' as DType)).toThrow(

@@ -1,0 +1,131 @@
+// Seconds per training epoch of a 784-128-10 MLP (batch 64, SGD lr 0.1, cross-entropy) on the
+// 10,000 MNIST digits of the `mnist` package, in neurite (the compiled package in dist/, through
+// fit) and, when /usr/bin/python3 can import torch, in PyTorch (bench/torch_mlp.py) in the same
+// run. Epochs are interleaved (neurite, torch, repeat) so machine noise hits both alike; each
+// figure is the median over rounds, the ratio the median of per-round ratios.
+//   node bench/mlp_epoch.mjs [--rounds 5] [--threads N] [--no-torch]
+// Prints a table; writes bench/results/mlp_epoch.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PYTHON = '/usr/bin/python3';
+const nt = createRequire(import.meta.url)(path.join(HERE, '..', 'dist', 'index.js'));
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    threads: { type: 'string' },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be >= 1, got ${values.rounds}`);
+if (values.threads !== undefined) nt.setNumThreads(Number(values.threads));
+const threads = nt.getNumThreads();
+const BATCH = 64;
+const LR = 0.1;
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+// --- data: all 10,000 digits, flattened ---------------------------------------------------
+nt.manualSeed(0);
+const { train } = nt.datasets.mnist({ train: 10000, test: 0 });
+const [images4d, labels] = train.tensors;
+const images = images4d.reshape([10000, 784]);
+
+// --- neurite --------------------------------------------------------------------------------
+const model = new nt.nn.Sequential(
+  new nt.nn.Flatten(), new nt.nn.Linear(784, 128), new nt.nn.ReLU(), new nt.nn.Linear(128, 10),
+);
+const optimizer = new nt.optim.SGD(model.parameters(), { lr: LR });
+const loader = new nt.DataLoader(new nt.TensorDataset(images, labels), { batchSize: BATCH, shuffle: true });
+async function neuriteEpoch() {
+  const t0 = performance.now();
+  const h = await nt.fit(model, {
+    train: loader, loss: nt.nn.functional.crossEntropy, optimizer, epochs: 1, verbose: 0,
+  });
+  return { seconds: (performance.now() - t0) / 1000, loss: h.loss[0] };
+}
+
+// --- torch ----------------------------------------------------------------------------------
+function torchAvailable() {
+  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+}
+
+async function startTorch(dataFile) {
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const child = spawn(PYTHON, [path.join(HERE, 'torch_mlp.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`mlp_epoch: torch_mlp.py exited early:\n${stderr.trim()}`);
+    return JSON.parse(value);
+  };
+  child.stdin.write(JSON.stringify({ threads, data: dataFile, batch: BATCH, lr: LR }) + '\n');
+  const hello = await next();
+  return {
+    version: hello.torch,
+    epoch: async () => {
+      child.stdin.write('epoch\n');
+      return next();
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+let torch = null;
+let tmp = null;
+if (!values['no-torch'] && torchAvailable()) {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'neurite-bench-'));
+  const file = path.join(tmp, 'mnist.safetensors');
+  nt.saveFile({ images, labels }, file);
+  torch = await startTorch(file);
+}
+
+await neuriteEpoch(); // warm-up (torch warmed up before saying ready)
+const rows = [];
+for (let r = 0; r < rounds; ++r) {
+  const n = await neuriteEpoch();
+  const t = torch ? await torch.epoch() : null;
+  rows.push({ neurite: n.seconds, torch: t?.seconds ?? null, neuriteLoss: n.loss, torchLoss: t?.loss ?? null });
+  process.stderr.write(
+    `round ${r + 1}/${rounds}: neurite ${n.seconds.toFixed(3)} s` +
+      (t ? `, torch ${t.seconds.toFixed(3)} s` : '') + '\n',
+  );
+}
+torch?.close();
+if (tmp) rmSync(tmp, { recursive: true, force: true });
+
+const result = {
+  workload: 'MLP 784-128-10, 10,000 MNIST digits, batch 64, SGD lr 0.1, one epoch',
+  threads,
+  backend: nt.backend(),
+  torch: torch ? torch.version : null,
+  rounds,
+  neuriteSeconds: median(rows.map((r) => r.neurite)),
+  torchSeconds: torch ? median(rows.map((r) => r.torch)) : null,
+  neuriteOverTorch: torch ? median(rows.map((r) => r.neurite / r.torch)) : null,
+  rows,
+};
+const fmt = (s) => (s === null ? 'n/a' : `${s.toFixed(3)} s`);
+console.log(`MLP epoch (${result.workload}), ${threads} threads, median of ${rounds} rounds`);
+console.log(`  neurite   ${fmt(result.neuriteSeconds)}  (${Math.round(10000 / result.neuriteSeconds)} samples/s)`);
+console.log(
+  `  torch     ${torch ? `${fmt(result.torchSeconds)}  (torch ${torch.version})` : 'not run (PyTorch not importable by /usr/bin/python3, or --no-torch)'}`,
+);
+if (torch) console.log(`  neurite/torch time ratio ${result.neuriteOverTorch.toFixed(2)}`);
+mkdirSync(path.join(HERE, 'results'), { recursive: true });
+writeFileSync(path.join(HERE, 'results', 'mlp_epoch.json'), JSON.stringify(result, null, 2) + '\n');

@@ -1,0 +1,4 @@
+// conv kernels (see conv.h).
+#include "conv.h"
+
+namespace neurite {}  // namespace neurite

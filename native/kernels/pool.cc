@@ -1,0 +1,4 @@
+// pool kernels (see pool.h).
+#include "pool.h"
+
+namespace neurite {}  // namespace neurite
