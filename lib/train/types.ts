@@ -25,7 +25,7 @@ export interface OptimizerLike {
 
 /** A learning-rate scheduler: step() once per epoch (ReduceLROnPlateau takes the metric). */
 export interface SchedulerLike {
-  step(metric?: number): void;
+  step(metric?: number | Tensor): void;
   getLastLr?(): number[];
   stateDict(): unknown;
   loadStateDict(state: unknown): void;

@@ -1,5 +1,6 @@
 // Indexing exports: indexSelect, indexAdd, gather, scatterAdd. Every index is checked against
-// its bound here, so the kernels never see one out of range.
+// its bound here, so the kernels never see one out of range; index_array copies an index held
+// in shared memory first, so another thread cannot change it between the check and the kernel.
 #include "../kernels/index.h"
 
 #include "args.h"
@@ -13,7 +14,7 @@ Napi::Value IndexSelect(const Napi::CallbackInfo& info) {
   Args a(info, "indexSelect", 6);
   Buf<uint32_t> out = a.bits32(0, "out"), x = a.bits32(1, "x");
   int64_t outer = a.size(2, "outer"), D = a.size(3, "D"), inner = a.size(4, "inner");
-  Buf<int32_t> idx = a.i32(5, "idx");
+  Buf<int32_t> idx = a.index_array(5, "idx");
   a.need("x", x.length, a.mul("outer * D * inner", a.mul("outer * D", outer, D), inner));
   a.need("out", out.length,
          a.mul("outer * n * inner", a.mul("outer * n", outer, idx.length), inner));
@@ -27,7 +28,7 @@ Napi::Value IndexAdd(const Napi::CallbackInfo& info) {
   Args a(info, "indexAdd", 6);
   Buf<float> acc = a.f32(0, "acc"), src = a.f32(1, "src");
   int64_t outer = a.size(2, "outer"), D = a.size(3, "D"), inner = a.size(4, "inner");
-  Buf<int32_t> idx = a.i32(5, "idx");
+  Buf<int32_t> idx = a.index_array(5, "idx");
   a.need("acc", acc.length, a.mul("outer * D * inner", a.mul("outer * D", outer, D), inner));
   a.need("src", src.length,
          a.mul("outer * n * inner", a.mul("outer * n", outer, idx.length), inner));
@@ -50,7 +51,7 @@ Dims contiguous_strides(const Dims& shape) {
 // Index shape must fit inside `shape` in every dim but `dim`.
 void check_fits(const Args& a, const char* name, const Dims& idx_shape, const Dims& shape,
                 int dim) {
-  a.same_rank(name, idx_shape, shape);
+  a.same_rank("indexShape", shape, idx_shape);
   for (int d = 0; d < shape.rank; ++d)
     if (d != dim && idx_shape.v[d] > shape.v[d])
       a.range_error(std::string("index size ") + std::to_string(idx_shape.v[d]) + " at dim " +
@@ -63,7 +64,7 @@ Napi::Value Gather(const Napi::CallbackInfo& info) {
   Args a(info, "gather", 6);
   Buf<uint32_t> out = a.bits32(0, "out"), x = a.bits32(1, "x");
   Dims xs = a.dims(2, "xShape");
-  Buf<int32_t> index = a.i32(3, "index");
+  Buf<int32_t> index = a.index_array(3, "index");
   Dims is = a.dims(4, "indexShape");
   int dim = static_cast<int>(a.integer(5, "dim", 0, xs.rank > 0 ? xs.rank - 1 : 0));
   if (xs.rank == 0) a.range_error("xShape must have at least one dim");
@@ -85,7 +86,7 @@ Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   Dims as = a.dims(1, "accShape");
   Buf<float> src = a.f32(2, "src");
   Dims ss = a.dims(3, "srcShape");
-  Buf<int32_t> index = a.i32(4, "index");
+  Buf<int32_t> index = a.index_array(4, "index");
   Dims is = a.dims(5, "indexShape");
   if (as.rank == 0) a.range_error("accShape must have at least one dim");
   int dim = static_cast<int>(a.integer(6, "dim", 0, as.rank - 1));

@@ -23,6 +23,7 @@ void index_select_u32(uint32_t* out, const uint32_t* x, int64_t outer, int64_t D
 
 void index_add_f32(float* acc, const float* src, int64_t outer, int64_t D, int64_t inner,
                    const int32_t* idx, int64_t n) {
+  if (outer == 0 || n == 0 || inner == 0) return;  // nothing to add (outer may be huge)
   if (outer >= 2) {
     parallel_for(outer, 1, [&](int64_t b, int64_t e) {
       for (int64_t o = b; o < e; ++o)
