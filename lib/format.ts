@@ -92,6 +92,8 @@ function addSuffixes(text: string, suffixes: string[], indent: number): string {
   return `${out})`;
 }
 
+/** str(t) as PyTorch prints it, with neurite's names in the suffixes (dtype=neurite.int32,
+ *  gradFn=<mul>, requiresGrad=true). Backs Tensor.toString. */
 export function formatTensor(t: Tensor): string {
   const prefix = 'tensor(';
   const data = t.data;
@@ -103,19 +105,20 @@ export function formatTensor(t: Tensor): string {
     strides[d] = s;
     s *= shape[d];
   }
-  // the indices printed along a dim of size n ([-1] marks the "...")
+  // the indices printed along a dim of size n; -1 marks the "..."
   const shownIndices = (n: number): number[] =>
     summarize && n > 2 * EDGE
-      ? [0, 1, 2, -1, n - 3, n - 2, n - 1]
-      : Array.from({ length: n }, (_, i) => i);
+      ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)]
+      : [...Array(n).keys()];
 
   const shown: number[] = [];
   const visit = (dim: number, offset: number): void => {
-    if (dim === rank) shown.push(data[offset]);
-    else {
-      for (const i of shownIndices(shape[dim])) {
-        if (i >= 0) visit(dim + 1, offset + i * strides[dim]);
-      }
+    if (dim === rank) {
+      shown.push(data[offset]);
+      return;
+    }
+    for (const i of shownIndices(shape[dim])) {
+      if (i >= 0) visit(dim + 1, offset + i * strides[dim]);
     }
   };
   visit(0, 0);

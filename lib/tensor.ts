@@ -172,6 +172,11 @@ export class Tensor {
     return build(0, 0, this.size);
   }
 
+  /** A small summary for JSON.stringify and test reporters (never the whole data). */
+  toJSON(): { shape: number[]; dtype: DType } {
+    return { shape: [...this.shape], dtype: this.dtype };
+  }
+
   toString(): string {
     return formatTensor(this);
   }

@@ -97,9 +97,6 @@ for tool in node npm npx sh; do
   src=$(command -v "$tool") || { fail "no $tool on PATH"; continue; }
   ln -s "$(readlink -f "$src")" "$bin/$tool"
 done
-# npm's own shims are scripts that find their CLI relative to themselves
-ln -sf "$(readlink -f "$(command -v npm)")" "$bin/npm"
-ln -sf "$(readlink -f "$(command -v npx)")" "$bin/npx"
 
 sandbox() {
   env -i HOME="$HOME" PATH="$bin" TMPDIR="${TMPDIR:-/tmp}" CC=false CXX=false \
@@ -177,15 +174,23 @@ EOF
 tsc="$root/node_modules/typescript/bin/tsc"
 node_types="$root/node_modules/@types"
 
+# Steps run through check(); each runs in the test project $app
+in_app() { (cd "$app" && "$@"); }
+npm_install_tarball() { in_app sandbox npm install --no-package-lock "$@" "$tarball"; }
+run_node() { in_app sandbox node "$@"; }
+type_check() {
+  in_app sandbox node "$tsc" --noEmit --strict --target es2022 --module nodenext \
+    --moduleResolution nodenext --typeRoots "$node_types" --types node "$1"
+}
+
 install_and_use() {
   local label=$1
   shift
-  local app="$work/app-$label"
+  app="$work/app-$label"
   mkdir -p "$app"
-  (cd "$app" && sandbox npm init -y >/dev/null 2>&1) || true
-  check "[$label] npm install the tarball offline with no compiler $*" \
-    sh -c "cd '$app' && $(declare -f sandbox); bin='$bin'; HOME='$HOME'; \
-      sandbox npm install --no-package-lock $* '$tarball'"
+  in_app sandbox npm init -y >/dev/null 2>&1 || true
+  check "[$label] npm install of the tarball, offline, no compiler${*:+ ($*)}" \
+    npm_install_tarball "$@"
   if [ ! -d "$app/node_modules/neurite" ]; then
     fail "[$label] node_modules/neurite is missing; skipping the use checks"
     return
@@ -196,21 +201,15 @@ install_and_use() {
     pass "[$label] nothing compiled (no node_modules/neurite/build)"
   fi
   cp "$work/use.cjs" "$work/use.mjs" "$app/"
-  check "[$label] require('neurite'): matmul + backward, prebuilt binary loaded" \
-    sh -c "cd '$app' && '$bin/node' use.cjs"
-  check "[$label] import * as nt from 'neurite' (ESM): matmul + backward" \
-    sh -c "cd '$app' && '$bin/node' use.mjs"
+  check "[$label] require('neurite'): matmul + backward, prebuilt binary loaded" run_node use.cjs
+  check "[$label] import * as nt from 'neurite' (ESM): matmul + backward" run_node use.mjs
   if [ -f "$tsc" ]; then
     cp "$work/check.ts" "$app/check.ts"
     cp "$work/check.ts" "$app/check.mts"
     check "[$label] tsc --strict type-checks a .ts (CommonJS) against the installed types" \
-      sh -c "cd '$app' && '$bin/node' '$tsc' --noEmit --strict --target es2022 \
-        --module nodenext --moduleResolution nodenext --typeRoots '$node_types' \
-        --types node check.ts"
-    check "[$label] tsc --strict type-checks a .mts (ESM) against the installed types" \
-      sh -c "cd '$app' && '$bin/node' '$tsc' --noEmit --strict --target es2022 \
-        --module nodenext --moduleResolution nodenext --typeRoots '$node_types' \
-        --types node check.mts"
+      type_check check.ts
+    check "[$label] tsc --strict type-checks a .mts (ES module) against the installed types" \
+      type_check check.mts
   else
     echo "SKIP: typescript is not in $root/node_modules: no type check"
   fi

@@ -268,7 +268,7 @@ describe('callbacks', () => {
   });
 
   it('ReduceLROnPlateau as fit\'s scheduler gets valLoss each epoch', async () => {
-    const { train, validation, model, optimizer } = setup(0, 48);
+    const { train, validation, model } = setup(0, 48);
     const sgd = new optim.SGD(model.parameters(), { lr: 0.1 });
     const plateau = new optim.ReduceLROnPlateau(sgd, { patience: 0, factor: 0.5 });
     const seen: number[] = [];
@@ -277,9 +277,7 @@ describe('callbacks', () => {
       seen.push(m as number);
       step(m);
     };
-    Object.defineProperty(plateau.step, 'length', { value: 1 });
     const h = await fit(model, { train, validation, loss: crossEntropy, optimizer: sgd, scheduler: plateau, epochs: 2, verbose: 0 });
     expect(seen).toEqual(h.valLoss);
-    void optimizer;
   });
 });
