@@ -77,6 +77,7 @@ export interface NativeAddon {
   ): void;
   // --- convolution (native/binding/conv.cc) ---
   // --- pooling (native/binding/pool.cc) ---
+  // --- normalisation (native/binding/norm.cc) ---
   // --- optimizers (native/binding/optim.cc) ---
   sgdStep(
     param: F32, momentumBuffer: F32 | null, grad: F32, n: number, lr: number, momentum: number,

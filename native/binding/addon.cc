@@ -19,6 +19,7 @@ class NeuriteAddon : public Napi::Addon<NeuriteAddon> {
     register_optim(env, exports);
     register_conv(env, exports);
     register_pool(env, exports);
+    register_norm(env, exports);
   }
 };
 

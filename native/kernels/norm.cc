@@ -1,0 +1,4 @@
+// Normalisation kernels (see norm.h).
+#include "norm.h"
+
+namespace neurite {}  // namespace neurite
