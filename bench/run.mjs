@@ -284,20 +284,21 @@ async function main() {
     secondsPerBlock: opts.target,
     filter: opts.filter?.source ?? null,
   };
+  const threadsText = (n) => `${n} thread${n === 1 ? '' : 's'}`;
   const header =
-    `neurite ${info.version} (${info.isa}, ${info.threads} threads)` +
-    (torch ? ` vs PyTorch ${torch.version} (${torch.threads} threads)` : '') +
-    `, median of ${opts.rounds} interleaved rounds\n${meta.cpu}, ${meta.cores} cores, ` +
+    `neurite ${info.version} (${info.isa}, ${threadsText(info.threads)})` +
+    (torch ? ` vs PyTorch ${torch.version} (${threadsText(torch.threads)})` : '') +
+    `, median of ${opts.rounds}${torch ? ' interleaved' : ''} rounds\n${meta.cpu}, ${meta.cores} cores, ` +
     `load average ${meta.loadAverage.before.toFixed(1)} before, ` +
     `${meta.loadAverage.after.toFixed(1)} after`;
   printTable(results, header);
   const load = Math.max(meta.loadAverage.before, meta.loadAverage.after);
   if (load > meta.cores) {
     console.log(
-      `warning: the load average (${load.toFixed(1)}) exceeded the ${meta.cores} cores: other ` +
-        'processes shared the CPU and the figures are unreliable\n(multi-threaded runs suffer ' +
-        'most, PyTorch\'s OpenMP threads especially); rerun on a quieter machine or with ' +
-        '--threads 1.',
+      `warning: the load average (${load.toFixed(1)}) exceeded the ${meta.cores} cores, so ` +
+        'other processes shared the CPU and the figures are\nunreliable (multi-threaded runs ' +
+        "suffer most, PyTorch's OpenMP threads especially): rerun on a quieter machine\n" +
+        'or with --threads 1.',
     );
   }
 

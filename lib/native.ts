@@ -76,7 +76,55 @@ export interface NativeAddon {
     beta: number, C: F32, cOffsets: Float64Array, ldc: number,
   ): void;
   // --- convolution (native/binding/conv.cc) ---
+  // Geometry of a conv2d: x [N, C, H, W], w [K, C/G, KH, KW], y [N, K, OH, OW]; only the top
+  // and left padding enter the index math (bottom/right decide OH, OW).
+  conv2dForward(
+    y: F32, x: F32, w: F32, bias: F32 | null, N: number, C: number, H: number, W: number,
+    K: number, KH: number, KW: number, OH: number, OW: number, strideH: number,
+    strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number,
+    groups: number,
+  ): void;
+  /** dx = bias (per channel, or 0 when null) + conv2d's input gradient for dy. */
+  conv2dBackwardInput(
+    dx: F32, dy: F32, w: F32, bias: F32 | null, N: number, C: number, H: number, W: number,
+    K: number, KH: number, KW: number, OH: number, OW: number, strideH: number,
+    strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number,
+    groups: number,
+  ): void;
+  conv2dBackwardWeight(
+    dw: F32, x: F32, dy: F32, N: number, C: number, H: number, W: number, K: number,
+    KH: number, KW: number, OH: number, OW: number, strideH: number, strideW: number,
+    padTop: number, padLeft: number, dilationH: number, dilationW: number, groups: number,
+  ): void;
+  /** db[c] = sum over n, p of dy[n, c, p]. */
+  convBackwardBias(db: F32, dy: F32, N: number, C: number, P: number): void;
   // --- pooling (native/binding/pool.cc) ---
+  // x [planes, H, W] -> y [planes, OH, OW]; idx holds argmax offsets ih * W + iw (-1: none).
+  maxPool2dForward(
+    y: F32, idx: I32, x: F32, planes: number, H: number, W: number, OH: number, OW: number,
+    KH: number, KW: number, strideH: number, strideW: number, padTop: number,
+    padBottom: number, padLeft: number, padRight: number, dilationH: number, dilationW: number,
+  ): void;
+  maxPool2dBackward(dx: F32, dy: F32, idx: I32, planes: number, HW: number, P: number): void;
+  avgPool2dForward(
+    y: F32, x: F32, planes: number, H: number, W: number, OH: number, OW: number, KH: number,
+    KW: number, strideH: number, strideW: number, padTop: number, padBottom: number,
+    padLeft: number, padRight: number, countIncludePad: boolean, divisorOverride: number,
+  ): void;
+  avgPool2dBackward(
+    dx: F32, dy: F32, planes: number, H: number, W: number, OH: number, OW: number, KH: number,
+    KW: number, strideH: number, strideW: number, padTop: number, padBottom: number,
+    padLeft: number, padRight: number, countIncludePad: boolean, divisorOverride: number,
+  ): void;
+  adaptiveAvgPool2dForward(
+    y: F32, x: F32, planes: number, H: number, W: number, OH: number, OW: number,
+  ): void;
+  adaptiveAvgPool2dBackward(
+    dx: F32, dy: F32, planes: number, H: number, W: number, OH: number, OW: number,
+  ): void;
+  adaptiveMaxPool2dForward(
+    y: F32, idx: I32, x: F32, planes: number, H: number, W: number, OH: number, OW: number,
+  ): void;
   // --- normalisation (native/binding/norm.cc) ---
   // --- optimizers (native/binding/optim.cc) ---
   sgdStep(

@@ -12,6 +12,8 @@ import { Tensor } from '../tensor';
 export type SafetensorsDType = 'F32' | 'I32' | 'I64' | 'BOOL';
 
 const BYTES: Record<SafetensorsDType, number> = { F32: 4, I32: 4, I64: 8, BOOL: 1 };
+/** Position in the reference implementation's Dtype enum, which orders its data area. */
+const RANK: Record<SafetensorsDType, number> = { BOOL: 0, I32: 1, F32: 2, I64: 3 };
 const HEADER_LIMIT = 100 * 1024 * 1024; // as the reference reader
 
 /** What loadFile and deserialize return. */
@@ -58,7 +60,7 @@ function checkInputs(
   }
   const int64 = options.int64 ?? false;
   const wide = (name: string) => (Array.isArray(int64) ? int64.includes(name) : int64 === true);
-  // the reference writer orders by dtype size (largest first), then by name
+  // as the reference writer: by dtype (its enum order, descending), then by name
   const names = Object.keys(tensors).sort();
   const entries: Entry[] = names.map((name) => {
     if (name === '__metadata__') {
@@ -77,7 +79,7 @@ function checkInputs(
     }
     return { name, tensor: t, dtype, begin: 0, end: 0 };
   });
-  entries.sort((a, b) => BYTES[b.dtype] - BYTES[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => RANK[b.dtype] - RANK[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   let at = 0;
   for (const e of entries) {
     e.begin = at;

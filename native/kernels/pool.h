@@ -1,5 +1,42 @@
-// pool kernels, forward and backward (filled in by the CNN issue).
+// 2-D pooling forward and backward over planes (N * C images of H x W); the 1-D forms are
+// H = 1. Window (oh, ow) covers rows oh*sh - pt + i*dh (i < KH) and columns likewise, as
+// PyTorch's max_pool2d / avg_pool2d; adaptive windows are [floor(o*In/Out), ceil((o+1)*In/Out)).
 #pragma once
 #include <cstdint>
 
-namespace neurite {}  // namespace neurite
+namespace neurite {
+
+// Geometry of a pooling window grid. Shapes: x [planes, H, W], y [planes, OH, OW].
+struct Pool2dGeom {
+  int64_t planes, H, W, OH, OW;
+  int64_t KH, KW;  // kernel >= 1
+  int64_t sh, sw;  // stride >= 1
+  int64_t pt, pb, pl, pr;  // per-side padding >= 0
+  int64_t dh, dw;  // dilation >= 1 (max pooling only)
+};
+
+// y = max over each window; idx = the argmax's offset ih * W + iw in its plane (the first
+// maximum; NaN wins, as PyTorch). A window with no input element gives -inf and index -1.
+void max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* idx);
+
+// dx = scatter-add of dy [planes, P] to idx (offsets in [0, HW) or -1, skipped) in dx
+// [planes, HW]. Overwrites dx. Serves max and adaptive max pooling.
+void max_pool2d_backward(int64_t planes, int64_t HW, int64_t P, const float* dy,
+                         const int32_t* idx, float* dx);
+
+// y = window sum / divisor: divisor_override when > 0, else the window size clipped to the
+// padded input (count_include_pad) or to the input. Overwrites y.
+void avg_pool2d_forward(const Pool2dGeom& g, bool count_include_pad, int64_t divisor_override,
+                        const float* x, float* y);
+
+// The adjoint of avg_pool2d_forward. Overwrites dx.
+void avg_pool2d_backward(const Pool2dGeom& g, bool count_include_pad, int64_t divisor_override,
+                         const float* dy, float* dx);
+
+// Adaptive pooling to OH x OW (only planes, H, W, OH, OW of g are read). The max form also
+// writes argmax offsets for max_pool2d_backward.
+void adaptive_avg_pool2d_forward(const Pool2dGeom& g, const float* x, float* y);
+void adaptive_avg_pool2d_backward(const Pool2dGeom& g, const float* dy, float* dx);
+void adaptive_max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* idx);
+
+}  // namespace neurite
