@@ -20,6 +20,7 @@ class NeuriteAddon : public Napi::Addon<NeuriteAddon> {
     register_conv(env, exports);
     register_pool(env, exports);
     register_norm(env, exports);
+    register_rnn(env, exports);
   }
 };
 

@@ -1,0 +1,4 @@
+// Fused recurrent kernels (see rnn.h).
+#include "rnn.h"
+
+namespace neurite {}  // namespace neurite
