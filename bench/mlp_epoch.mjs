@@ -3,7 +3,11 @@
 // fit) and, when /usr/bin/python3 can import torch, in PyTorch (bench/torch_mlp.py) in the same
 // run. Epochs are interleaved (neurite, torch, repeat) so machine noise hits both alike; each
 // figure is the median over rounds, the ratio the median of per-round ratios.
-//   node bench/mlp_epoch.mjs [--rounds 5] [--threads N] [--no-torch]
+// PyTorch runs with OMP_WAIT_POLICY=PASSIVE by default: on a shared, oversubscribed machine
+// OpenMP's spinning threads slowed its epochs 10-20x here (0.5 s -> 5-11 s at 2 threads);
+// --omp-wait active restores its default.
+//   node bench/mlp_epoch.mjs [--rounds 5] [--threads N] [--no-torch] [--omp-wait passive|active]
+// Needs the compiled package (npm run build:ts).
 // Prints a table; writes bench/results/mlp_epoch.json.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,10 +27,15 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     threads: { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
+    'omp-wait': { type: 'string', default: 'passive' },
   },
 });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be >= 1, got ${values.rounds}`);
+const ompWait = values['omp-wait'].toUpperCase();
+if (ompWait !== 'PASSIVE' && ompWait !== 'ACTIVE') {
+  throw new RangeError(`--omp-wait must be passive or active, got ${values['omp-wait']}`);
+}
 if (values.threads !== undefined) nt.setNumThreads(Number(values.threads));
 const threads = nt.getNumThreads();
 const BATCH = 64;
@@ -64,7 +73,12 @@ function torchAvailable() {
 }
 
 async function startTorch(dataFile) {
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+    OMP_WAIT_POLICY: ompWait,
+  };
   const child = spawn(PYTHON, [path.join(HERE, 'torch_mlp.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -114,6 +128,7 @@ const result = {
   threads,
   backend: nt.backend(),
   torch: torch ? torch.version : null,
+  ompWaitPolicy: torch ? ompWait : null,
   rounds,
   neuriteSeconds: median(rows.map((r) => r.neurite)),
   torchSeconds: torch ? median(rows.map((r) => r.torch)) : null,
@@ -124,7 +139,7 @@ const fmt = (s) => (s === null ? 'n/a' : `${s.toFixed(3)} s`);
 console.log(`MLP epoch (${result.workload}), ${threads} threads, median of ${rounds} rounds`);
 console.log(`  neurite   ${fmt(result.neuriteSeconds)}  (${Math.round(10000 / result.neuriteSeconds)} samples/s)`);
 console.log(
-  `  torch     ${torch ? `${fmt(result.torchSeconds)}  (torch ${torch.version})` : 'not run (PyTorch not importable by /usr/bin/python3, or --no-torch)'}`,
+  `  torch     ${torch ? `${fmt(result.torchSeconds)}  (torch ${torch.version}, OMP_WAIT_POLICY=${ompWait})` : 'not run (PyTorch not importable by /usr/bin/python3, or --no-torch)'}`,
 );
 if (torch) console.log(`  neurite/torch time ratio ${result.neuriteOverTorch.toFixed(2)}`);
 mkdirSync(path.join(HERE, 'results'), { recursive: true });

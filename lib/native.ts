@@ -1,6 +1,7 @@
 // The one place that loads the addon and types its exports. Everything else imports `native`
 // from here. Exports check their arguments (native/binding/args.h) and throw TypeError or
 // RangeError; the typed signatures below keep ordinary callers from getting there.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 
@@ -126,6 +127,32 @@ export interface NativeAddon {
     y: F32, idx: I32, x: F32, planes: number, H: number, W: number, OH: number, OW: number,
   ): void;
   // --- normalisation (native/binding/norm.cc) ---
+  batchNormForward(
+    y: F32, mean: F32, invstd: F32, runningMean: F32 | null, runningVar: F32 | null, x: F32,
+    weight: F32 | null, bias: F32 | null, N: number, C: number, S: number,
+    useBatchStats: boolean, momentum: number, eps: number,
+  ): void;
+  batchNormBackward(
+    dx: F32 | null, dweight: F32 | null, dbias: F32 | null, dy: F32, x: F32, mean: F32,
+    invstd: F32, weight: F32 | null, N: number, C: number, S: number, useBatchStats: boolean,
+  ): void;
+  layerNormForward(
+    y: F32, mean: F32, rstd: F32, x: F32, weight: F32 | null, bias: F32 | null, M: number,
+    D: number, eps: number,
+  ): void;
+  layerNormBackward(
+    dx: F32 | null, dweight: F32 | null, dbias: F32 | null, dy: F32, x: F32, mean: F32,
+    rstd: F32, weight: F32 | null, M: number, D: number,
+  ): void;
+  groupNormForward(
+    y: F32, mean: F32, rstd: F32, x: F32, weight: F32 | null, bias: F32 | null, N: number,
+    C: number, S: number, G: number, eps: number,
+  ): void;
+  groupNormBackward(
+    dx: F32 | null, dweight: F32 | null, dbias: F32 | null, dy: F32, x: F32, mean: F32,
+    rstd: F32, weight: F32 | null, N: number, C: number, S: number, G: number,
+  ): void;
+  // --- recurrent (native/binding/rnn.cc) ---
   // --- optimizers (native/binding/optim.cc) ---
   sgdStep(
     param: F32, momentumBuffer: F32 | null, grad: F32, n: number, lr: number, momentum: number,
@@ -176,11 +203,23 @@ function load(): NativeAddon {
     const detail = err instanceof Error ? err.message : String(err);
     throw new Error(
       `neurite: could not load its native addon (platform ${process.platform}, arch ` +
-        `${process.arch}, Node-API ${process.versions.napi}, ${cpu}). Looked for ` +
-        `build/Release/neurite.node and prebuilds/${process.platform}-${process.arch}/ under ` +
-        `${root}. Reinstall the package, or build from source with a C++17 compiler ` +
-        `(npm rebuild neurite). Cause: ${detail}`,
+        `${process.arch}, Node-API ${process.versions.napi}, Node ${process.version}, ` +
+        `${cpu}${cpuFeatures()}). Looked for build/Release/neurite.node and ` +
+        `prebuilds/${process.platform}-${process.arch}/ under ${root}. Reinstall the package, ` +
+        `or build from source with a C++17 compiler (npm rebuild neurite). Cause: ${detail}`,
     );
+  }
+}
+
+/** ', CPU features: ...' with the x86 features the kernels care about ('' when unknown). */
+function cpuFeatures(): string {
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const flags = new Set(/^flags\s*:(.*)$/m.exec(info)?.[1].trim().split(/\s+/) ?? []);
+    const known = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'].filter((f) => flags.has(f));
+    return flags.size > 0 ? `, CPU features: ${known.join(' ') || 'none of sse4_2 avx avx2 fma'}` : '';
+  } catch {
+    return '';
   }
 }
 

@@ -24,6 +24,7 @@
 
 #ifdef NEURITE_BENCH_OPENBLAS
 #include <cblas.h>
+extern "C" char* openblas_get_corename(void);
 #endif
 
 namespace {
@@ -147,10 +148,13 @@ double time_block(System sys, const Shape& s, Operands& o, int64_t reps) {
 int main(int argc, char** argv) {
 #ifdef NEURITE_BENCH_OPENBLAS
   // OpenBLAS workers spin ~2^28 cycles after each call and would steal the second core from
-  // the next neurite block; a short timeout makes the interleaving fair. It is read at load
-  // time, so re-exec once with it set.
-  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) {
-    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+  // the next neurite block; a short timeout makes the interleaving fair. Debian's DYNAMIC_ARCH
+  // build does not know recent Xeons and falls back to its SSE3 "Prescott" kernels; force its
+  // AVX2 "Haswell" kernels, the ISA neurite targets (set OPENBLAS_CORETYPE to override, e.g.
+  // SkylakeX for AVX-512). Both are read at load time, so re-exec once with them set.
+  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT") || !std::getenv("OPENBLAS_CORETYPE")) {
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+    setenv("OPENBLAS_CORETYPE", "Haswell", 0);
     execv("/proc/self/exe", argv);
   }
 #endif
@@ -213,10 +217,16 @@ int main(int argc, char** argv) {
 #else
   const int n_sys = 1;
 #endif
-  std::printf("# gemm_bench: isa %s, %d rounds, %.3f s blocks, openblas %s\n",
-              neurite::ukernels().isa, rounds, target, n_sys == 2 ? "yes" : "no");
+#ifdef NEURITE_BENCH_OPENBLAS
+  const std::string openblas = openblas_get_corename();
+#else
+  const std::string openblas = "none";
+#endif
+  std::printf("# gemm_bench: isa %s, %d rounds, %.3f s blocks, openblas core: %s\n",
+              neurite::ukernels().isa, rounds, target, openblas.c_str());
 
-  std::string json = "{\"isa\":\"" + std::string(neurite::ukernels().isa) + "\",\"results\":[";
+  std::string json = "{\"isa\":\"" + std::string(neurite::ukernels().isa) +
+                     "\",\"openblas_core\":\"" + openblas + "\",\"results\":[";
   bool first_json = true;
   for (int threads : thread_counts) {
     neurite::set_num_threads(threads);

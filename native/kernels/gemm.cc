@@ -15,6 +15,17 @@
 #include "../runtime/pool.h"
 
 namespace neurite {
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+// AVX2 packing for the 6 x 16 microkernel (kernels/x86/gemm_6x16_avx2_fma.cc): same layouts as
+// pack_a / pack_b below with MR = 6, NR = 16, with 8 x 8 register transposes for the strided
+// operands. Used only together with gemm_ukernel_6x16__avx2_fma, so only on CPUs with AVX2.
+void gemm_pack_a_6__avx2_fma(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc,
+                             int64_t p0, int64_t kc, float* dst);
+void gemm_pack_b_16__avx2_fma(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                              int64_t j0, int64_t nc, float* dst);
+#endif
+
 namespace {
 
 // Products with M * N * K at or below this run as direct loops: the packed path costs about
@@ -146,16 +157,51 @@ void pack_b(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc, in
   }
 }
 
+// The depth of the K slices: at most the table's KC, balanced so that no slice is a short
+// remainder (K = 784 with KC = 256 gives 4 x 196, not 256 + 256 + 256 + 16). Depends only on K
+// and the table, never on the thread split.
+int64_t balanced_kc(const UKernels& uk, int64_t K) {
+  const int64_t KC = std::max<int64_t>(1, uk.kc);
+  const int64_t slices = (K + KC - 1) / KC;
+  return (K + slices - 1) / slices;
+}
+
+// Packing routines for a table: the AVX2 ones with the AVX2 microkernel, else the plain loops.
+struct Packers {
+  void (*a)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+  void (*b)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+};
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+void pack_a_avx2(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
+                 int64_t kc, int64_t, float* dst) {
+  gemm_pack_a_6__avx2_fma(transA, A, lda, i0, mc, p0, kc, dst);
+}
+void pack_b_avx2(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0,
+                 int64_t nc, int64_t, float* dst) {
+  gemm_pack_b_16__avx2_fma(transB, B, ldb, p0, kc, j0, nc, dst);
+}
+#endif
+
+Packers packers_for(const UKernels& uk) {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
+    return {pack_a_avx2, pack_b_avx2};
+#endif
+  return {pack_a, pack_b};
+}
+
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
 // block). Every element of C goes through the same operations wherever its block starts (the
-// KC slices are fixed by the table), so results do not depend on how C was split.
+// KC slices depend only on K and the table), so results do not depend on how C was split.
 void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N,
                   int64_t K, float alpha, const float* A, int64_t lda, const float* B,
                   int64_t ldb, float beta, float* C, int64_t ldc) {
   const int64_t MR = uk.mr, NR = uk.nr;
   const int64_t MC = std::max(MR, uk.mc / MR * MR);
-  const int64_t KC = std::max<int64_t>(1, uk.kc);
+  const int64_t KC = balanced_kc(uk, K);
   const int64_t NC = std::max(NR, uk.nc / NR * NR);
+  const Packers pack = packers_for(uk);
   float* bp = pack_b_buffer(std::min(NC, (N + NR - 1) / NR * NR) * std::min(KC, K));
   float* ap = pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
 
@@ -165,10 +211,10 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const float beta_pc = pc == 0 ? beta : 1.0f;  // later slices accumulate
-      pack_b(transB, B, ldb, pc, kc, jc, nc, NR, bp);
+      pack.b(transB, B, ldb, pc, kc, jc, nc, NR, bp);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
-        pack_a(transA, A, lda, ic, mc, pc, kc, MR, ap);
+        pack.a(transA, A, lda, ic, mc, pc, kc, MR, ap);
         // A KC x NR panel of B stays in L1 while the MC x KC block of A streams from L2.
         for (int64_t q = 0; q < n_panels; ++q) {
           const int64_t jr = q * NR, n = std::min(NR, nc - jr);

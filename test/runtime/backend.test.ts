@@ -150,3 +150,30 @@ describe('environment variables (child processes running dist/)', () => {
     expect(compareResults(base.results, best.results, ISA_TOL.atol, ISA_TOL.rtol)).toEqual([]);
   });
 });
+
+describe('loading without a binary (child process)', () => {
+  beforeAll(() => requireBuiltPackage());
+
+  it('fails with one error that lists what was tried and what to do', async () => {
+    // a copy of the package with dist/ but neither build/ nor prebuilds/
+    const pkgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'neurite-nobinary-'));
+    try {
+      fs.cpSync(path.join(ROOT, 'dist'), path.join(pkgDir, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkgDir, 'package.json'));
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkgDir, 'node_modules'));
+      const r = await runNode(
+        `try { require(${JSON.stringify(pkgDir)}); console.log('loaded'); }
+         catch (e) { console.log(e.constructor.name + ': ' + e.message); }`,
+      );
+      expect(r.status).toBe(0);
+      const msg = r.stdout.trim();
+      expect(msg).toMatch(/^Error: neurite: could not load its native addon \(platform linux, arch x64, Node-API \d+, Node v[\d.]+, /);
+      expect(msg).toContain(`CPU features: ${HAS_AVX2_FMA ? '' : ''}`);
+      expect(msg).toContain(`Looked for build/Release/neurite.node and prebuilds/linux-x64/ under ${pkgDir}`);
+      expect(msg).toContain('npm rebuild neurite');
+      expect(msg).toMatch(/Cause: No native build was found/);
+    } finally {
+      fs.rmSync(pkgDir, { recursive: true, force: true });
+    }
+  });
+});

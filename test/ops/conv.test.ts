@@ -1,0 +1,171 @@
+// conv1d, conv2d and convTranspose2d against PyTorch (scripts/fixtures/conv.py): values and the
+// gradients of L = sum(r * y) for stride, padding ('valid', 'same' incl. TensorFlow's at
+// stride > 1, per-side), dilation, groups and depthwise; finite differences; argument errors.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tensor, zeros, type Tensor } from '../../lib/index';
+import { conv1d, conv2d, convTranspose2d } from '../../lib/ops/conv';
+import { native } from '../../lib/native';
+import { expectClose } from '../helpers/close';
+import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
+import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
+import { TOL } from '../helpers/tolerance';
+
+interface ConvCase {
+  name: string;
+  op: 'conv1d' | 'conv2d' | 'convTranspose2d';
+  options: Record<string, unknown>;
+  x: FixtureTensor;
+  weight: FixtureTensor;
+  bias: FixtureTensor | null;
+  y: FixtureTensor;
+  r: FixtureTensor;
+  dx: FixtureTensor;
+  dweight: FixtureTensor;
+  dbias: FixtureTensor | null;
+}
+
+const OPS = {
+  conv1d: (x: Tensor, w: Tensor, b: Tensor | null, o: object) => conv1d(x, w, b, o),
+  conv2d: (x: Tensor, w: Tensor, b: Tensor | null, o: object) => conv2d(x, w, b, o),
+  convTranspose2d: (x: Tensor, w: Tensor, b: Tensor | null, o: object) => convTranspose2d(x, w, b, o),
+};
+
+const dir = path.join(__dirname, '..', 'fixtures', 'conv');
+const cases = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => fixtureFile(`conv/${f.slice(0, -5)}`) as unknown as ConvCase);
+const label = (c: ConvCase) =>
+  `${c.name}: x=[${c.x.shape}] w=[${c.weight.shape}] ${JSON.stringify(c.options)}`;
+
+describe('convolution against PyTorch', () => {
+  it.each(cases.map((c) => [label(c), c] as const))('%s', (_, c) => {
+    const x = toTensor(c.x, true);
+    const w = toTensor(c.weight, true);
+    const b = c.bias ? toTensor(c.bias, true) : null;
+    const y = OPS[c.op](x, w, b, c.options);
+    expectClose(y, toTensor(c.y), TOL.accum);
+    y.mul(toTensor(c.r)).sum().backward();
+    expectClose(x.grad as Tensor, toTensor(c.dx), TOL.grad);
+    expectClose(w.grad as Tensor, toTensor(c.dweight), TOL.grad);
+    if (b) expectClose(b.grad as Tensor, toTensor(c.dbias as FixtureTensor), TOL.grad);
+  });
+});
+
+describe('convolution backward agrees with finite differences', () => {
+  const small: [string, ConvCase['op'], number[][], object][] = [
+    ['conv2d stride=2 padding=same', 'conv2d', [[2, 2, 5, 6], [3, 2, 3, 3], [3]], { stride: 2, padding: 'same' }],
+    ['conv2d groups=2 dilation=2', 'conv2d', [[1, 4, 6, 5], [2, 2, 2, 3], [2]], { groups: 2, dilation: 2, padding: 1 }],
+    ['conv2d depthwise', 'conv2d', [[2, 3, 5, 5], [3, 1, 3, 3], [3]], { groups: 3, padding: [1, 0, 2, 1] }],
+    ['conv1d stride=2', 'conv1d', [[2, 3, 9], [2, 3, 3], [2]], { stride: 2, padding: 'same' }],
+    ['convTranspose2d stride=2 outputPadding=1', 'convTranspose2d', [[1, 4, 3, 3], [4, 1, 3, 3], [2]],
+      { stride: 2, padding: 1, outputPadding: 1, groups: 2 }],
+  ];
+  it.each(small)('%s', (_, op, shapes, options) => {
+    gradcheck((x, w, b) => OPS[op](x, w, b, options), sampleInputs(shapes, 7));
+  });
+
+  it('gradients accumulate over two backward calls', () => {
+    expectAccumulates((x, w, b) => conv2d(x, w, b, { padding: 1 }), sampleInputs([[2, 2, 4, 4], [3, 2, 3, 3], [3]], 3));
+  });
+
+  it('computes no gradient for inputs without requiresGrad', () => {
+    const [x] = sampleInputs([[1, 2, 4, 4]], 4);
+    const w = zeros([3, 2, 3, 3]);
+    conv2d(x, w).sum().backward();
+    expect(w.grad).toBeNull();
+    expect(x.grad?.shape).toEqual([1, 2, 4, 4]);
+  });
+
+  it('gives the same numbers for a large batch (threaded) and image by image', () => {
+    const [x, w, b] = sampleInputs([[9, 3, 6, 6], [4, 3, 3, 3], [4]], 5);
+    const all = conv2d(x, w, b, { padding: 1 }).data as Float32Array;
+    for (let n = 0; n < 9; ++n) {
+      const xn = tensor((x.data as Float32Array).slice(n * 108, (n + 1) * 108), [1, 3, 6, 6]);
+      const yn = conv2d(xn, w, b, { padding: 1 });
+      expectClose(yn.data as Float32Array, all.slice(n * 144, (n + 1) * 144), TOL.value);
+    }
+  });
+});
+
+describe('convolution argument errors', () => {
+  const x = zeros([8, 1, 28, 28]);
+  it('names a channel mismatch', () => {
+    expect(() => conv2d(x, zeros([4, 3, 5, 5])))
+      .toThrow(/conv2d: input must be \[N, C, H, W\] with C = 3, got \[8, 1, 28, 28\]/);
+  });
+  it('names a wrong input rank', () => {
+    expect(() => conv2d(zeros([1, 28, 28]), zeros([4, 1, 5, 5])))
+      .toThrow(/conv2d: input must be \[N, C, H, W\] with C = 1, got \[1, 28, 28\]/);
+    expect(() => conv1d(zeros([2, 3, 4, 5]), zeros([4, 3, 2])))
+      .toThrow(/conv1d: input must be \[N, C, L\] with C = 3, got \[2, 3, 4, 5\]/);
+  });
+  it('names a wrong weight rank', () => {
+    expect(() => conv2d(x, zeros([4, 1, 5])))
+      .toThrow(/conv2d: weight must be \[Cout, Cin\/groups, KH, KW\], got \[4, 1, 5\]/);
+  });
+  it('names a kernel larger than the padded input', () => {
+    expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 5, 5])))
+      .toThrow(/conv2d: kernel 5x5 \(dilated\) must fit in the padded input 4x4/);
+    expect(() => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 }))
+      .toThrow(/conv2d: kernel 5x5 \(dilated\) must fit in the padded input 4x4/);
+    expect(() => conv1d(zeros([1, 1, 4]), zeros([1, 1, 3]), null, { dilation: 2, padding: [0, 0] }))
+      .toThrow(/conv1d: kernel 5 \(dilated\) must fit in the padded input 4/);
+  });
+  it('names channels not divisible by groups', () => {
+    expect(() => conv2d(zeros([1, 6, 5, 5]), zeros([4, 2, 3, 3]), null, { groups: 4 }))
+      .toThrow(/conv2d: groups must divide Cin = 6 and Cout = 4, got 4/);
+  });
+  it('names a bad bias', () => {
+    expect(() => conv2d(x, zeros([4, 1, 3, 3]), zeros([3])))
+      .toThrow(/conv2d: bias must be \[Cout\] with Cout = 4, got \[3\]/);
+  });
+  it('names bad options', () => {
+    const w = zeros([2, 1, 3, 3]);
+    expect(() => conv2d(x, w, null, { stride: 0 })).toThrow(/conv2d: stride must be an integer >= 1 or 2 of them, got 0/);
+    expect(() => conv2d(x, w, null, { padding: -1 })).toThrow(/conv2d: padding must be 'valid', 'same', an integer >= 0, .*got -1/);
+    expect(() => conv2d(x, w, null, { padding: 'full' as 'same' })).toThrow(/conv2d: padding must be .*got 'full'/);
+    expect(() => conv2d(x, w, null, { dilation: [1, 0] })).toThrow(/conv2d: dilation must be .*got \[1, 0\]/);
+    expect(() => conv2d(x, w, null, { groups: 1.5 })).toThrow(/conv2d: groups must be an integer >= 1, got 1.5/);
+    expect(() => conv2d(x.to('int32'), w)).toThrow(/conv2d: input must be float32, got int32/);
+    expect(() => conv2d([1, 2] as unknown as Tensor, w)).toThrow(/conv2d: input must be a Tensor, got an array/);
+  });
+  it('names convTranspose2d errors', () => {
+    const w = zeros([4, 2, 3, 3]);
+    expect(() => convTranspose2d(zeros([2, 3, 5, 5]), w))
+      .toThrow(/convTranspose2d: input must be \[N, C, H, W\] with C = 4, got \[2, 3, 5, 5\]/);
+    expect(() => convTranspose2d(zeros([2, 4, 5, 5]), w, null, { stride: 2, outputPadding: 2 }))
+      .toThrow(/convTranspose2d: outputPadding must be smaller than stride or dilation, got \[2, 2\]/);
+    expect(() => convTranspose2d(zeros([2, 4, 5, 5]), w, null, { groups: 3 }))
+      .toThrow(/convTranspose2d: groups must divide Cin = 4, got 3/);
+    expect(() => convTranspose2d(zeros([1, 4, 1, 1]), w, null, { padding: 2 }))
+      .toThrow(/convTranspose2d: output size must be at least 1x1, got -1x-1/);
+  });
+});
+
+describe('conv native boundary', () => {
+  const geo = [1, 1, 4, 4, 1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1] as const;
+  const f = (n: number) => new Float32Array(n);
+  it('refuses short arrays and bad geometry without crashing', () => {
+    expect(() => native.conv2dForward(f(4), f(15), f(9), null, ...geo)).toThrow(/conv2dForward: x must have at least 16 elements, got 15/);
+    expect(() => native.conv2dForward(f(3), f(16), f(9), null, ...geo)).toThrow(RangeError);
+    expect(() => native.conv2dForward(f(4), f(16), f(8), null, ...geo)).toThrow(/w must have/);
+    expect(() => native.conv2dForward(f(4), f(16), f(9), f(0), ...geo)).toThrow(/bias must have/);
+    const g2 = [...geo] as unknown as typeof geo extends readonly unknown[] ? number[] : never;
+    g2[15] = 0;
+    expect(() => (native.conv2dForward as (...a: unknown[]) => void)(f(4), f(16), f(9), null, ...g2)).toThrow(/groups must be an integer/);
+    expect(() => native.conv2dBackwardInput(f(15), f(4), f(9), null, ...geo)).toThrow(/dx must have/);
+    expect(() => native.conv2dBackwardWeight(f(9), f(16), f(3), ...geo)).toThrow(/dy must have/);
+    expect(() => native.convBackwardBias(f(1), f(3), 1, 1, 4)).toThrow(/dy must have/);
+    expect(() => (native.conv2dForward as (...a: unknown[]) => void)(f(4), new Int32Array(16), f(9), null, ...geo)).toThrow(TypeError);
+  });
+  it('reads zeros for output positions past the input (any OH, OW is safe)', () => {
+    const y = f(36);
+    native.conv2dForward(y, f(16).fill(1), f(9).fill(1), null, 1, 1, 4, 4, 1, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 1);
+    expect(y[0]).toBe(9);
+    expect(y[35]).toBe(0);
+  });
+});

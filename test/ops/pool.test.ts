@@ -1,0 +1,139 @@
+// Pooling against PyTorch (scripts/fixtures/pool.py): max/avg 1-D and 2-D with stride, padding,
+// dilation, ceilMode (incl. the last-window rule), countIncludePad and divisorOverride, and
+// adaptive avg/max; finite differences on tie-free inputs; argument errors; native boundary.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tensor, zeros, type Tensor } from '../../lib/index';
+import {
+  adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d,
+} from '../../lib/ops/pool';
+import { native } from '../../lib/native';
+import { expectClose } from '../helpers/close';
+import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
+import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
+import { TOL } from '../helpers/tolerance';
+
+interface PoolCase {
+  name: string;
+  op: keyof typeof OPS;
+  options: Record<string, unknown>;
+  x: FixtureTensor;
+  y: FixtureTensor;
+  r: FixtureTensor;
+  dx: FixtureTensor;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const OPS = {
+  maxPool2d: (x: Tensor, o: any) => maxPool2d(x, o),
+  maxPool1d: (x: Tensor, o: any) => maxPool1d(x, o),
+  avgPool2d: (x: Tensor, o: any) => avgPool2d(x, o),
+  avgPool1d: (x: Tensor, o: any) => avgPool1d(x, o),
+  adaptiveAvgPool2d: (x: Tensor, o: any) => adaptiveAvgPool2d(x, o.outputSize),
+  adaptiveMaxPool2d: (x: Tensor, o: any) => adaptiveMaxPool2d(x, o.outputSize),
+};
+
+const dir = path.join(__dirname, '..', 'fixtures', 'pool');
+const cases = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => fixtureFile(`pool/${f.slice(0, -5)}`) as unknown as PoolCase);
+const label = (c: PoolCase) => `${c.op} ${c.name}: x=[${c.x.shape}] ${JSON.stringify(c.options)}`;
+
+/** Distinct values (a shuffled ramp) so max pooling has no ties. */
+function tieFree(shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const [u] = sampleInputs([[n]], seed);
+  const order = Array.from(u.data as Float32Array, (v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const data = new Float32Array(n);
+  order.forEach(([, i], rank) => { data[i] = (rank - n / 2) * 0.1; });
+  return tensor(data, shape, { requiresGrad: true });
+}
+
+describe('pooling against PyTorch', () => {
+  it.each(cases.map((c) => [label(c), c] as const))('%s', (_, c) => {
+    const x = toTensor(c.x, true);
+    const y = OPS[c.op](x, c.options);
+    expectClose(y, toTensor(c.y), TOL.value);
+    y.mul(toTensor(c.r)).sum().backward();
+    expectClose(x.grad as Tensor, toTensor(c.dx), TOL.grad);
+  });
+});
+
+describe('pooling backward agrees with finite differences', () => {
+  const small: [string, keyof typeof OPS, number[], object][] = [
+    ['maxPool2d k3 s2 p1 ceil', 'maxPool2d', [2, 2, 6, 5], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }],
+    ['maxPool2d dilation 2', 'maxPool2d', [1, 2, 7, 7], { kernelSize: 2, dilation: 2, stride: 1 }],
+    ['maxPool1d k3 s2', 'maxPool1d', [2, 2, 9], { kernelSize: 3, stride: 2 }],
+    ['avgPool2d exclude pad ceil', 'avgPool2d', [2, 2, 6, 5], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }],
+    ['avgPool2d divisor 4', 'avgPool2d', [1, 2, 5, 5], { kernelSize: 2, stride: 1, divisorOverride: 4 }],
+    ['avgPool1d pad', 'avgPool1d', [2, 2, 8], { kernelSize: 3, padding: 1 }],
+    ['adaptiveAvgPool2d 3x4', 'adaptiveAvgPool2d', [2, 2, 7, 9], { outputSize: [3, 4] }],
+    ['adaptiveMaxPool2d 3x2', 'adaptiveMaxPool2d', [2, 2, 7, 5], { outputSize: [3, 2] }],
+  ];
+  // spacing 0.1 between values keeps eps = 1e-2 away from ties
+  it.each(small)('%s', (_, op, shape, options) => {
+    gradcheck((x) => OPS[op](x, options), [tieFree(shape, 9)]);
+  });
+
+  it('gradients accumulate over two backward calls', () => {
+    expectAccumulates((x) => maxPool2d(x, { kernelSize: 2 }), [tieFree([1, 2, 4, 4], 2)]);
+    expectAccumulates((x) => avgPool2d(x, { kernelSize: 2 }), sampleInputs([[1, 2, 4, 4]], 3));
+  });
+
+  it('maxPool2d propagates NaN like PyTorch', () => {
+    const y = maxPool2d(tensor([[[[1, NaN], [3, 2]]]]), { kernelSize: 2 });
+    expect(Number.isNaN(y.data[0])).toBe(true);
+  });
+});
+
+describe('pooling argument errors', () => {
+  const x = zeros([2, 3, 8, 8]);
+  it('names padding larger than half the kernel', () => {
+    expect(() => maxPool2d(x, { kernelSize: 3, padding: 2 }))
+      .toThrow(/maxPool2d: padding must be at most half the kernel size 3x3, got 2/);
+    expect(() => avgPool1d(zeros([1, 2, 8]), { kernelSize: 2, padding: 2 }))
+      .toThrow(/avgPool1d: padding must be at most half the kernel size 2, got 2/);
+  });
+  it('names a wrong rank', () => {
+    expect(() => maxPool2d(zeros([8, 8]), { kernelSize: 2 }))
+      .toThrow(/maxPool2d: input must be \[N, C, H, W\] or \[C, H, W\], got \[8, 8\]/);
+    expect(() => maxPool1d(zeros([1, 2, 3, 8]), { kernelSize: 2 }))
+      .toThrow(/maxPool1d: input must be \[N, C, L\] or \[C, L\], got \[1, 2, 3, 8\]/);
+  });
+  it('names bad options', () => {
+    expect(() => maxPool2d(x, { kernelSize: 0 })).toThrow(/maxPool2d: kernelSize must be an integer >= 1 or 2 of them, got 0/);
+    expect(() => maxPool2d(x, { kernelSize: 2, stride: [1, 0] })).toThrow(/maxPool2d: stride must be .*got \[1, 0\]/);
+    expect(() => maxPool2d(x, { kernelSize: 2, dilation: 0 })).toThrow(/maxPool2d: dilation must be/);
+    expect(() => avgPool2d(x, { kernelSize: 2, divisorOverride: 0 })).toThrow(/avgPool2d: divisorOverride must be an integer >= 1, got 0/);
+    expect(() => avgPool2d(x, { kernelSize: 2, ceilMode: 1 as unknown as boolean })).toThrow(/avgPool2d: ceilMode must be a boolean, got 1/);
+    expect(() => adaptiveAvgPool2d(x, 0)).toThrow(/adaptiveAvgPool2d: outputSize must be an integer >= 1 or \[OH, OW\].*got 0/);
+    expect(() => adaptiveMaxPool2d(x, [2, 2, 2] as unknown as number)).toThrow(/adaptiveMaxPool2d: outputSize must be/);
+  });
+  it('names a kernel larger than the input', () => {
+    expect(() => maxPool2d(zeros([1, 1, 3, 3]), { kernelSize: 4 }))
+      .toThrow(/maxPool2d: output size must be at least 1, got 0x0 for input 3x3/);
+  });
+  it('names a non-float input', () => {
+    expect(() => avgPool2d(x.to('int32'), { kernelSize: 2 })).toThrow(/avgPool2d: input must be float32, got int32/);
+  });
+});
+
+describe('pool native boundary', () => {
+  const f = (n: number) => new Float32Array(n);
+  const i = (n: number) => new Int32Array(n);
+  it('refuses short arrays and bad indices without crashing', () => {
+    const win = [2, 2, 2, 2, 0, 0, 0, 0, 1, 1] as const;
+    expect(() => native.maxPool2dForward(f(4), i(4), f(15), 1, 4, 4, 2, 2, ...win)).toThrow(/maxPool2dForward: x must have at least 16/);
+    expect(() => native.maxPool2dForward(f(4), i(3), f(16), 1, 4, 4, 2, 2, ...win)).toThrow(/idx must have/);
+    expect(() => native.maxPool2dBackward(f(16), f(4), Int32Array.of(0, 1, 2, 16), 1, 16, 4)).toThrow(/idx must hold offsets in \[-1, 16\), got 16 at 3/);
+    expect(() => native.maxPool2dBackward(f(16), f(4), Int32Array.of(0, 1, -2, 3), 1, 16, 4)).toThrow(RangeError);
+    expect(() => native.avgPool2dForward(f(3), f(16), 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, true, 0)).toThrow(/y must have/);
+    expect(() => native.avgPool2dBackward(f(15), f(4), 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, true, 0)).toThrow(/dx must have/);
+    expect(() => native.adaptiveAvgPool2dForward(f(4), f(15), 1, 4, 4, 2, 2)).toThrow(/x must have/);
+    expect(() => native.adaptiveMaxPool2dForward(f(4), i(4), f(16), 1, 4, 4, -1, 2)).toThrow(/OH must be an integer/);
+    expect(() => native.adaptiveAvgPool2dBackward(f(16), f(4), 1, 4, 4, 2, 2)).not.toThrow();
+  });
+});
