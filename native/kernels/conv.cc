@@ -145,8 +145,9 @@ bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
   const int64_t R = Cg * g.KH * g.KW;
   const bool pointwise = is_pointwise(g);
   const int64_t chunks = image_chunks(g), colf = pointwise ? 0 : R * P;
-  float* ws = alloc_floats(chunks * colf);
-  if (colf > 0 && P > 0 && Kg > 0 && !ws) return false;
+  const bool work = g.N > 0 && P > 0 && Kg > 0 && R > 0;
+  float* ws = work ? alloc_floats(chunks * colf) : nullptr;
+  if (work && colf > 0 && !ws) return false;
   run_images(g, chunks, [&](int64_t n, int64_t ch) {
     float* col = ws ? ws + ch * colf : nullptr;
     for (int64_t c = 0; c < g.C; ++c) {

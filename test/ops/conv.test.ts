@@ -154,9 +154,10 @@ describe('conv native boundary', () => {
     expect(() => native.conv2dForward(f(3), f(16), f(9), null, ...geo)).toThrow(RangeError);
     expect(() => native.conv2dForward(f(4), f(16), f(8), null, ...geo)).toThrow(/w must have/);
     expect(() => native.conv2dForward(f(4), f(16), f(9), f(0), ...geo)).toThrow(/bias must have/);
-    const g2 = [...geo] as unknown as typeof geo extends readonly unknown[] ? number[] : never;
-    g2[15] = 0;
-    expect(() => (native.conv2dForward as (...a: unknown[]) => void)(f(4), f(16), f(9), null, ...g2)).toThrow(/groups must be an integer/);
+    const noGroups = [...geo.slice(0, 15), 0] as unknown as typeof geo;
+    expect(() => native.conv2dForward(f(4), f(16), f(9), null, ...noGroups)).toThrow(/groups must be an integer/);
+    const badGroups = [...geo.slice(0, 15), 2] as unknown as typeof geo;
+    expect(() => native.conv2dForward(f(4), f(16), f(9), null, ...badGroups)).toThrow(/groups must divide C = 1 and K = 1, got 2/);
     expect(() => native.conv2dBackwardInput(f(15), f(4), f(9), null, ...geo)).toThrow(/dx must have/);
     expect(() => native.conv2dBackwardWeight(f(9), f(16), f(3), ...geo)).toThrow(/dy must have/);
     expect(() => native.convBackwardBias(f(1), f(3), 1, 1, 4)).toThrow(/dy must have/);
