@@ -26,6 +26,8 @@ export {
 } from './ops/shape';
 export { indexSelect, gather, scatterAdd } from './ops/index';
 export { matmul } from './ops/matmul';
+export * from './ops/cnn_exports';
+export * from './ops/norm_exports';
 export type { Shape } from './shape';
 
 import { reshape as reshapeOp } from './ops/shape';

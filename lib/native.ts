@@ -153,6 +153,22 @@ export interface NativeAddon {
     rstd: F32, weight: F32 | null, N: number, C: number, S: number, G: number,
   ): void;
   // --- recurrent (native/binding/rnn.cc) ---
+  // One layer in one direction over a whole sequence. mode 0 tanh RNN, 1 ReLU RNN, 2 LSTM,
+  // 3 GRU; flags: 1 reverse, 2 peephole, 4 coupled, 8 resetAfter (GRU), 16 proj (LSTM);
+  // dims [T, N, F, H, P]. Shapes and workspace layout: native/kernels/rnn.h.
+  /** [forward workspace, backward workspace, dparams] lengths in floats. */
+  rnnWorkspaceSizes(mode: number, flags: number, dims: number[]): [number, number, number];
+  rnnForward(
+    mode: number, flags: number, dims: number[], x: F32, lengths: I32 | null, h0: F32 | null,
+    c0: F32 | null, wIh: F32, wHh: F32, bIh: F32 | null, bHh: F32 | null, wHr: F32 | null,
+    wPeep: F32 | null, out: F32, hN: F32 | null, cN: F32 | null, ws: F32,
+  ): void;
+  /** dparams receives dwIh, dwHh, dbIh, dbHh, then dwHr (proj) and dwPeep (peephole). */
+  rnnBackward(
+    mode: number, flags: number, dims: number[], x: F32, lengths: I32 | null, wIh: F32,
+    wHh: F32, wHr: F32 | null, wPeep: F32 | null, ws: F32, dOut: F32 | null, dhN: F32 | null,
+    dcN: F32 | null, dx: F32 | null, dh0: F32 | null, dc0: F32 | null, dparams: F32, bws: F32,
+  ): void;
   // --- optimizers (native/binding/optim.cc) ---
   sgdStep(
     param: F32, momentumBuffer: F32 | null, grad: F32, n: number, lr: number, momentum: number,

@@ -12,6 +12,8 @@ export {
   relu, leakyRelu, elu, gelu, sigmoid, tanh, softplus, softmax, logSoftmax,
 } from '../ops/activation';
 export type { GeluOptions, SoftplusOptions } from '../ops/activation';
+export * from '../ops/cnn_exports';
+export * from '../ops/norm_exports';
 export {
   mseLoss, l1Loss, smoothL1Loss, huberLoss, crossEntropy, nllLoss, binaryCrossEntropy,
   binaryCrossEntropyWithLogits, multiMarginLoss, hingeEmbeddingLoss, klDiv,

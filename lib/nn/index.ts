@@ -22,5 +22,6 @@ export type {
   CosineEmbeddingOptions,
 } from './loss';
 export type { KaimingOptions, FanMode, Nonlinearity } from './init';
+export * from './cnn_exports';
 export * as init from './init';
 export * as functional from './functional';

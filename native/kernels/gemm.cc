@@ -24,6 +24,16 @@ void gemm_pack_a_6__avx2_fma(bool transA, const float* A, int64_t lda, int64_t i
                              int64_t p0, int64_t kc, float* dst);
 void gemm_pack_b_16__avx2_fma(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
                               int64_t j0, int64_t nc, float* dst);
+// The 6 x 16 microkernel reading a full 16-column strip of row-major B in place (row stride
+// ldb) instead of a packed panel; bitwise the same results.
+void gemm_ukernel_6x16_direct_b__avx2_fma(int64_t k, const float* a, const float* b,
+                                          int64_t ldb, float* c, int64_t ldc, int64_t m,
+                                          float alpha, float beta);
+// The 6 x 16 microkernel with A[i, p] = a[i * ars + p * acs] and B rows bs apart, packed or in
+// place; bitwise the same results.
+void gemm_ukernel_6x16_strided__avx2_fma(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                         const float* b, int64_t bs, float* c, int64_t ldc,
+                                         int64_t m, int64_t n, float alpha, float beta);
 #endif
 
 namespace {
@@ -166,10 +176,23 @@ int64_t balanced_kc(const UKernels& uk, int64_t K) {
   return (K + slices - 1) / slices;
 }
 
-// Packing routines for a table: the AVX2 ones with the AVX2 microkernel, else the plain loops.
+// Blocks with at most this many rows read untransposed B in place instead of packing it (with
+// the AVX2 microkernel): each packed element of B would serve only M / MR tiles, and packing
+// was ~20% of the time of 32 x 1024 x 256 (measured).
+constexpr int64_t kDirectBMaxRows = 96;
+// Blocks at most this many columns wide read A in place instead of packing it: each packed
+// element of A would serve only N / NR panels (packing A was ~27% of 64 x 128 x 10).
+constexpr int64_t kDirectAMaxCols = 32;
+
+// Packing routines for a table: the AVX2 ones with the AVX2 microkernel, else the plain loops;
+// direct_b is the in-place-B microkernel when the table has one.
 struct Packers {
   void (*a)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
   void (*b)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+  void (*direct_b)(int64_t, const float*, const float*, int64_t, float*, int64_t, int64_t, float,
+                   float);
+  void (*strided)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
+                  int64_t, int64_t, float, float);
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -186,9 +209,10 @@ void pack_b_avx2(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t k
 Packers packers_for(const UKernels& uk) {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
-    return {pack_a_avx2, pack_b_avx2};
+    return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
+            gemm_ukernel_6x16_strided__avx2_fma};
 #endif
-  return {pack_a, pack_b};
+  return {pack_a, pack_b, nullptr, nullptr};
 }
 
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
@@ -202,8 +226,12 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
   const int64_t KC = balanced_kc(uk, K);
   const int64_t NC = std::max(NR, uk.nc / NR * NR);
   const Packers pack = packers_for(uk);
+  const bool direct_b = pack.direct_b && !transB && M <= kDirectBMaxRows;
+  const bool direct_a = pack.strided && N <= kDirectAMaxCols;
   float* bp = pack_b_buffer(std::min(NC, (N + NR - 1) / NR * NR) * std::min(KC, K));
-  float* ap = pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
+  float* ap = direct_a ? nullptr
+                       : pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
+  const int64_t ars = transA ? 1 : lda, acs = transA ? lda : 1;  // A in place
 
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
@@ -211,15 +239,36 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const float beta_pc = pc == 0 ? beta : 1.0f;  // later slices accumulate
-      pack.b(transB, B, ldb, pc, kc, jc, nc, NR, bp);
+      // In place, only a last partial panel is packed (at bp + its offset, as usual).
+      const int64_t full = direct_b ? nc / NR * NR : 0;
+      if (full < nc) pack.b(transB, B, ldb, pc, kc, jc + full, nc - full, NR, bp + full * kc);
+      if (direct_a) {
+        for (int64_t q = 0; q < n_panels; ++q) {
+          const int64_t jr = q * NR, n = std::min(NR, nc - jr);
+          const bool in_place = jr < full;
+          const float* bq = in_place ? B + pc * ldb + jc + jr : bp + q * NR * kc;
+          for (int64_t ir = 0; ir < M; ir += MR) {
+            pack.strided(kc, A + ir * ars + pc * acs, ars, acs, bq, in_place ? ldb : NR,
+                         C + ir * ldc + jc + jr, ldc, std::min(MR, M - ir), n, alpha, beta_pc);
+          }
+        }
+        continue;
+      }
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         pack.a(transA, A, lda, ic, mc, pc, kc, MR, ap);
         // A KC x NR panel of B stays in L1 while the MC x KC block of A streams from L2.
         for (int64_t q = 0; q < n_panels; ++q) {
           const int64_t jr = q * NR, n = std::min(NR, nc - jr);
-          const float* bq = bp + q * NR * kc;
           float* cq = C + ic * ldc + jc + jr;
+          if (jr < full) {
+            const float* bq = B + pc * ldb + jc + jr;
+            for (int64_t ir = 0; ir < mc; ir += MR)
+              pack.direct_b(kc, ap + ir * kc, bq, ldb, cq + ir * ldc, ldc, std::min(MR, mc - ir),
+                            alpha, beta_pc);
+            continue;
+          }
+          const float* bq = bp + q * NR * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             uk.gemm(kc, ap + ir * kc, bq, cq + ir * ldc, ldc, std::min(MR, mc - ir), n, alpha,
                     beta_pc);

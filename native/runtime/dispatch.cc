@@ -11,7 +11,7 @@ namespace {
 const UKernels kBaseline = {"baseline", gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 2048};
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
-const UKernels kAvx2Fma = {"avx2-fma", gemm_ukernel_6x16__avx2_fma, 6, 16, 144, 256, 3072};
+const UKernels kAvx2Fma = {"avx2-fma", gemm_ukernel_6x16__avx2_fma, 6, 16, 144, 512, 3072};
 #endif
 
 bool detect_avx2_fma() {

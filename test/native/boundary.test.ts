@@ -30,8 +30,10 @@ interface Bad {
 
 type Kind =
   | { kind: 'f32' | 'i32' | 'u8' | 'bits32' | 'any'; exact: boolean }
-  | { kind: 'state' | 'offsets' | 'nullableI32' | 'num' | 'bool' | 'size' | 'dims' }
-  | { kind: 'int'; lo: number; hi: number };
+  | { kind: 'state' | 'offsets' | 'nullableI32' | 'nullableF32' | 'num' | 'bool' | 'size' | 'dims' }
+  | { kind: 'int'; lo: number; hi: number }
+  /** an argument the valid call's options make the export ignore */
+  | { kind: 'unused' };
 
 interface Arg {
   name: string;
@@ -93,6 +95,14 @@ function badValues(type: Kind, valid: unknown): Bad[] {
       return [
         { desc: 'a number', value: 4, error: TypeError },
         { desc: 'a Float32Array', value: new Float32Array(3), error: TypeError },
+        { desc: 'one element short', value: shorter(valid), error: RangeError },
+      ];
+    case 'nullableF32':
+      return [
+        { desc: 'a number', value: 4, error: TypeError },
+        { desc: 'a string', value: 'x', error: TypeError },
+        { desc: 'an Int32Array', value: new Int32Array((valid as Float32Array).length), error: TypeError },
+        { desc: 'a Float64Array', value: new Float64Array((valid as Float32Array).length), error: TypeError },
         { desc: 'one element short', value: shorter(valid), error: RangeError },
       ];
     case 'offsets': {
@@ -158,13 +168,15 @@ function badValues(type: Kind, valid: unknown): Bad[] {
         { desc: '1e300', value: 1e300, error: RangeError },
         { desc: '-1e300', value: -1e300, error: RangeError },
       ];
+    case 'unused':
+      return [];
     case 'dims': {
       const v = valid as number[];
       const withFirst = (x: unknown): unknown[] => [x, ...v.slice(1)];
       const bad: Bad[] = [
         ...commonTypeErrors(),
         { desc: 'an Int32Array', value: Int32Array.from(v), error: TypeError },
-        { desc: 'an array-like object', value: { length: v.length, ...v }, error: TypeError },
+        { desc: 'an array-like object', value: { ...v, length: v.length }, error: TypeError },
         { desc: 'a Proxy of an array', value: new Proxy([...v], {}), error: TypeError },
         { desc: 'rank 9', value: Array.from({ length: 9 }, () => 1), error: RangeError },
         { desc: 'rank 100000', value: new Array(100000).fill(1), error: RangeError },
@@ -219,6 +231,35 @@ interface Case {
   fn: string;
   args: Arg[];
 }
+
+// mode (2: LSTM), flags, dims [T, N, F, H, P]
+const RNN_CONFIG: Arg[] = [
+  int('mode', 2, 0, 3), int('flags', 0, 0, 31), dims('dims', [3, 2, 4, 5, 5]),
+];
+const rnnSizes = (): number[] => raw.rnnWorkspaceSizes(2, 0, [3, 2, 4, 5, 5]) as number[];
+
+// N, C, H, W, K, KH, KW, OH, OW, strides, pads (top, left), dilations, groups
+const CONV_GEOMETRY: Arg[] = [
+  int('N', 1, 0, INT32_MAX), int('C', 2, 0, INT32_MAX), int('H', 4, 0, INT32_MAX),
+  int('W', 4, 0, INT32_MAX), int('K', 3, 0, INT32_MAX), int('KH', 3, 1, INT32_MAX),
+  int('KW', 3, 1, INT32_MAX), int('OH', 2, 0, INT32_MAX), int('OW', 2, 0, INT32_MAX),
+  int('strideH', 1, 1, INT32_MAX), int('strideW', 1, 1, INT32_MAX),
+  int('padTop', 0, 0, INT32_MAX), int('padLeft', 0, 0, INT32_MAX),
+  int('dilationH', 1, 1, INT32_MAX), int('dilationW', 1, 1, INT32_MAX),
+  int('groups', 1, 1, INT32_MAX),
+];
+// planes, H, W, OH, OW
+const POOL_PLANES: Arg[] = [
+  int('planes', 2, 0, INT32_MAX), int('H', 4, 0, INT32_MAX), int('W', 4, 0, INT32_MAX),
+  int('OH', 2, 0, INT32_MAX), int('OW', 2, 0, INT32_MAX),
+];
+// KH, KW, strides, pads (top, bottom, left, right)
+const POOL_WINDOW: Arg[] = [
+  int('KH', 2, 1, INT32_MAX), int('KW', 2, 1, INT32_MAX), int('strideH', 2, 1, INT32_MAX),
+  int('strideW', 2, 1, INT32_MAX), int('padTop', 0, 0, INT32_MAX),
+  int('padBottom', 0, 0, INT32_MAX), int('padLeft', 0, 0, INT32_MAX),
+  int('padRight', 0, 0, INT32_MAX),
+];
 
 const threadsNow = (): number => (raw.backendInfo() as { threads: number }).threads;
 
@@ -459,6 +500,160 @@ const CASES: Case[] = [
       numArg('weightDecay', 0), numArg('momentumDecay', 4e-3),
     ],
   },
+  // convolution (native/binding/conv.cc): x [1, 2, 4, 4], w [3, 2, 3, 3], y [1, 3, 2, 2]
+  ...(['conv2dForward', 'conv2dBackwardInput', 'conv2dBackwardWeight'] as const).map((fn) => ({
+    fn,
+    args: [
+      ...{
+        conv2dForward: [
+          a('y', exact('f32'), F(12)), a('x', exact('f32'), F(32)), a('w', exact('f32'), F(54)),
+          a('bias', { kind: 'nullableF32' }, F(3)),
+        ],
+        conv2dBackwardInput: [
+          a('dx', exact('f32'), F(32)), a('dy', exact('f32'), F(12)), a('w', exact('f32'), F(54)),
+          a('bias', { kind: 'nullableF32' }, F(2)),
+        ],
+        conv2dBackwardWeight: [
+          a('dw', exact('f32'), F(54)), a('x', exact('f32'), F(32)), a('dy', exact('f32'), F(12)),
+        ],
+      }[fn],
+      ...CONV_GEOMETRY,
+    ],
+  })),
+  {
+    fn: 'convBackwardBias',
+    args: [
+      a('db', exact('f32'), F(3)), a('dy', exact('f32'), F(12)), int('N', 1, 0, INT32_MAX),
+      int('C', 3, 0, INT32_MAX), size('P', 4),
+    ],
+  },
+  // pooling (native/binding/pool.cc): 2 planes of 4x4 -> 2x2
+  {
+    fn: 'maxPool2dForward',
+    args: [
+      a('y', exact('f32'), F(8)), a('idx', exact('i32'), I([0, 0, 0, 0, 0, 0, 0, 0])),
+      a('x', exact('f32'), F(32)), ...POOL_PLANES, ...POOL_WINDOW,
+      int('dilationH', 1, 1, INT32_MAX), int('dilationW', 1, 1, INT32_MAX),
+    ],
+  },
+  {
+    fn: 'maxPool2dBackward',
+    args: [
+      a('dx', exact('f32'), F(32)), a('dy', exact('f32'), F(8)),
+      a('idx', exact('i32'), I([0, 5, 10, 15, -1, 3, 12, 6])), int('planes', 2, 0, INT32_MAX),
+      int('HW', 16, 0, INT32_MAX), int('P', 4, 0, INT32_MAX),
+    ],
+  },
+  ...(['avgPool2dForward', 'avgPool2dBackward'] as const).map((fn) => ({
+    fn,
+    args: [
+      ...(fn === 'avgPool2dForward'
+        ? [a('y', exact('f32'), F(8)), a('x', exact('f32'), F(32))]
+        : [a('dx', exact('f32'), F(32)), a('dy', exact('f32'), F(8))]),
+      ...POOL_PLANES, ...POOL_WINDOW, bool('countIncludePad', true),
+      int('divisorOverride', 0, 0, INT32_MAX),
+    ],
+  })),
+  {
+    fn: 'adaptiveAvgPool2dForward',
+    args: [a('y', exact('f32'), F(8)), a('x', exact('f32'), F(32)), ...POOL_PLANES],
+  },
+  {
+    fn: 'adaptiveAvgPool2dBackward',
+    args: [a('dx', exact('f32'), F(32)), a('dy', exact('f32'), F(8)), ...POOL_PLANES],
+  },
+  {
+    fn: 'adaptiveMaxPool2dForward',
+    args: [
+      a('y', exact('f32'), F(8)), a('idx', exact('i32'), I([0, 0, 0, 0, 0, 0, 0, 0])),
+      a('x', exact('f32'), F(32)), ...POOL_PLANES,
+    ],
+  },
+  // normalisation (native/binding/norm.cc): N = 2, C = 3, S = 4; M = 3, D = 5; groups G = 2
+  {
+    fn: 'batchNormForward',
+    args: [
+      a('y', exact('f32'), F(24)), a('mean', exact('f32'), F(3)), a('invstd', exact('f32'), F(3)),
+      a('runningMean', { kind: 'nullableF32' }, F(3)), a('runningVar', { kind: 'nullableF32' }, F(3)),
+      a('x', exact('f32'), F(24)), a('weight', { kind: 'nullableF32' }, F(3)),
+      a('bias', { kind: 'nullableF32' }, F(3)), size('N', 2), size('C', 3), size('S', 4),
+      bool('useBatchStats', true), numArg('momentum', 0.1), numArg('eps', 1e-5),
+    ],
+  },
+  {
+    fn: 'batchNormBackward',
+    args: [
+      a('dx', { kind: 'nullableF32' }, F(24)), a('dweight', { kind: 'nullableF32' }, F(3)),
+      a('dbias', { kind: 'nullableF32' }, F(3)), a('dy', exact('f32'), F(24)),
+      a('x', exact('f32'), F(24)), a('mean', exact('f32'), F(3)), a('invstd', exact('f32'), F(3)),
+      a('weight', { kind: 'nullableF32' }, F(3)), size('N', 2), size('C', 3), size('S', 4),
+      bool('useBatchStats', true),
+    ],
+  },
+  {
+    fn: 'layerNormForward',
+    args: [
+      a('y', exact('f32'), F(15)), a('mean', exact('f32'), F(3)), a('rstd', exact('f32'), F(3)),
+      a('x', exact('f32'), F(15)), a('weight', { kind: 'nullableF32' }, F(5)),
+      a('bias', { kind: 'nullableF32' }, F(5)), size('M', 3), size('D', 5), numArg('eps', 1e-5),
+    ],
+  },
+  {
+    fn: 'layerNormBackward',
+    args: [
+      a('dx', { kind: 'nullableF32' }, F(15)), a('dweight', { kind: 'nullableF32' }, F(5)),
+      a('dbias', { kind: 'nullableF32' }, F(5)), a('dy', exact('f32'), F(15)),
+      a('x', exact('f32'), F(15)), a('mean', exact('f32'), F(3)), a('rstd', exact('f32'), F(3)),
+      a('weight', { kind: 'nullableF32' }, F(5)), size('M', 3), size('D', 5),
+    ],
+  },
+  {
+    fn: 'groupNormForward',
+    args: [
+      a('y', exact('f32'), F(24)), a('mean', exact('f32'), F(4)), a('rstd', exact('f32'), F(4)),
+      a('x', exact('f32'), F(24)), a('weight', { kind: 'nullableF32' }, F(4)),
+      a('bias', { kind: 'nullableF32' }, F(4)), size('N', 2), size('C', 4), size('S', 3),
+      int('G', 2, 1, MAX_SAFE), numArg('eps', 1e-5),
+    ],
+  },
+  {
+    fn: 'groupNormBackward',
+    args: [
+      a('dx', { kind: 'nullableF32' }, F(24)), a('dweight', { kind: 'nullableF32' }, F(4)),
+      a('dbias', { kind: 'nullableF32' }, F(4)), a('dy', exact('f32'), F(24)),
+      a('x', exact('f32'), F(24)), a('mean', exact('f32'), F(4)), a('rstd', exact('f32'), F(4)),
+      a('weight', { kind: 'nullableF32' }, F(4)), size('N', 2), size('C', 4), size('S', 3),
+      int('G', 2, 1, MAX_SAFE),
+    ],
+  },
+  // recurrent (native/binding/rnn.cc): an LSTM layer (mode 2) with T = 3, N = 2, F = 4,
+  // H = P = 5, 4 gates; wHr and wPeep are ignored without the proj and peephole flags
+  { fn: 'rnnWorkspaceSizes', args: RNN_CONFIG },
+  {
+    fn: 'rnnForward',
+    args: [
+      ...RNN_CONFIG, a('x', exact('f32'), F(24)), a('lengths', { kind: 'nullableI32' }, I([3, 2])),
+      a('h0', { kind: 'nullableF32' }, F(10)), a('c0', { kind: 'nullableF32' }, F(10)),
+      a('wIh', exact('f32'), F(80)), a('wHh', exact('f32'), F(100)),
+      a('bIh', { kind: 'nullableF32' }, F(20)), a('bHh', { kind: 'nullableF32' }, F(20)),
+      a('wHr', { kind: 'unused' }, () => null), a('wPeep', { kind: 'unused' }, () => null),
+      a('out', exact('f32'), F(30)), a('hN', { kind: 'nullableF32' }, F(10)),
+      a('cN', { kind: 'nullableF32' }, F(10)), a('ws', exact('f32'), () => F(rnnSizes()[0])()),
+    ],
+  },
+  {
+    fn: 'rnnBackward',
+    args: [
+      ...RNN_CONFIG, a('x', exact('f32'), F(24)), a('lengths', { kind: 'nullableI32' }, I([3, 2])),
+      a('wIh', exact('f32'), F(80)), a('wHh', exact('f32'), F(100)),
+      a('wHr', { kind: 'unused' }, () => null), a('wPeep', { kind: 'unused' }, () => null),
+      a('ws', exact('f32'), () => F(rnnSizes()[0])()), a('dOut', { kind: 'nullableF32' }, F(30)),
+      a('dhN', { kind: 'nullableF32' }, F(10)), a('dcN', { kind: 'nullableF32' }, F(10)),
+      a('dx', { kind: 'nullableF32' }, F(24)), a('dh0', { kind: 'nullableF32' }, F(10)),
+      a('dc0', { kind: 'nullableF32' }, F(10)), a('dparams', exact('f32'), () => F(rnnSizes()[2])()),
+      a('bws', exact('f32'), () => F(rnnSizes()[1])()),
+    ],
+  },
   { fn: 'gradNormPartial', args: [a('x', exact('f32'), F(8)), size('n', 8), numArg('p', 2)] },
   { fn: 'gradScale', args: [a('x', exact('f32'), F(8)), size('n', 8), numArg('c', 0.5)] },
   { fn: 'gradClamp', args: [a('x', exact('f32'), F(8)), size('n', 8), numArg('c', 1)] },
@@ -515,6 +710,7 @@ describe.each(CASES)('native boundary: $fn', (c) => {
 
   for (const [i, arg] of c.args.entries()) {
     const bads = badValues(arg.type, arg.value());
+    if (bads.length === 0) continue;
     it(`refuses a bad ${arg.name} (argument ${i}): ${bads.map((b) => b.desc).join(', ')}`, () => {
       const failures: string[] = [];
       for (const bad of bads) {
@@ -778,6 +974,71 @@ const SPECIALS: Special[] = [
     fn: 'adamStep', what: 'step = 0', error: RangeError, match: /step must be an integer in \[1, /,
     args: () => [F(8)(), F(8)(), F(8)(), null, F(8)(), 8, 0, 1e-3, 0.9, 0.999, 1e-8, 0, false, false, false],
   },
+  {
+    fn: 'conv2dForward', what: 'groups that do not divide C',
+    args: () => [F(12)(), F(32)(), F(54)(), null, 1, 2, 4, 4, 3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2],
+    error: RangeError, match: /groups must divide C = 2 and K = 3, got 2/,
+  },
+  {
+    fn: 'conv2dForward', what: 'a kernel and dilation whose column buffer overflows',
+    args: () => [F(1)(), F(1)(), F(1)(), null, 1, 1, 1, 1, 1, INT32_MAX, INT32_MAX, 1, 1, 1, 1, 0, 0, 1, 1, 1],
+    error: RangeError, match: /too large/,
+  },
+  {
+    fn: 'maxPool2dBackward', what: 'idx holding an offset >= HW',
+    args: () => [F(32)(), F(8)(), Int32Array.from([0, 0, 0, 16, 0, 0, 0, 0]), 2, 16, 4],
+    error: RangeError, match: /idx must hold offsets in \[-1, 16\), got 16 at 3/,
+  },
+  {
+    fn: 'maxPool2dBackward', what: 'idx holding -2',
+    args: () => [F(32)(), F(8)(), Int32Array.from([-2, 0, 0, 0, 0, 0, 0, 0]), 2, 16, 4],
+    error: RangeError, match: /idx must hold offsets in \[-1, 16\), got -2 at 0/,
+  },
+  {
+    fn: 'batchNormForward', what: 'runningMean without runningVar',
+    args: () => [F(24)(), F(3)(), F(3)(), F(3)(), null, F(24)(), null, null, 2, 3, 4, true, 0.1, 1e-5],
+    error: TypeError, match: /runningMean and runningVar must both be null or both be given/,
+  },
+  {
+    fn: 'batchNormForward', what: 'eval mode without running statistics',
+    args: () => [F(24)(), F(3)(), F(3)(), null, null, F(24)(), null, null, 2, 3, 4, false, 0.1, 1e-5],
+    error: TypeError, match: /runningMean must be a Float32Array when useBatchStats is false/,
+  },
+  ...[-1, Infinity, NaN].map((eps) => ({
+    fn: 'layerNormForward', what: `eps = ${eps}`,
+    args: () => [F(15)(), F(3)(), F(3)(), F(15)(), null, null, 3, 5, eps], error: RangeError,
+    match: /eps must be a finite number >= 0/,
+  })),
+  {
+    fn: 'groupNormForward', what: 'G that does not divide C',
+    args: () => [F(24)(), F(6)(), F(6)(), F(24)(), null, null, 2, 4, 3, 3, 1e-5],
+    error: RangeError, match: /G must divide C = 4, got 3/,
+  },
+  {
+    fn: 'rnnWorkspaceSizes', what: 'the peephole flag on a GRU', args: () => [3, 2, [3, 2, 4, 5, 5]],
+    error: RangeError, match: /flags peephole, coupled and proj need mode 2/,
+  },
+  {
+    fn: 'rnnWorkspaceSizes', what: 'P != H without proj', args: () => [2, 0, [3, 2, 4, 5, 4]],
+    error: RangeError, match: /P must equal H = 5 without proj, got 4/,
+  },
+  {
+    fn: 'rnnWorkspaceSizes', what: 'dims of rank 4', args: () => [2, 0, [3, 2, 4, 5]],
+    error: RangeError, match: /dims must be \[T, N, F, H, P\], got 4 entries/,
+  },
+  {
+    fn: 'rnnWorkspaceSizes', what: 'T and N whose workspace overflows', args: () => [0, 0, [2 ** 30, 2 ** 30, 1, 1, 1]],
+    error: RangeError, match: /too large/,
+  },
+  ...[-1, 4].map((len) => ({
+    fn: 'rnnForward', what: `a sequence length of ${len} with T = 3`,
+    args: () => {
+      const args = validArgs(CASES.find((c) => c.fn === 'rnnForward')!);
+      args[4] = Int32Array.from([3, len]);
+      return args;
+    },
+    error: RangeError, match: new RegExp(`lengths must be in \\[0, T = 3\\], got ${len} at 1`),
+  })),
   ...[0, -1, NaN].map((p) => ({
     fn: 'gradNormPartial', what: `p = ${p}`, args: () => [F(8)(), 8, p], error: RangeError,
     match: /p must be > 0/,
@@ -966,6 +1227,60 @@ const ISOLATED: Isolated[] = [
   {
     what: 'binary with shape [2**53 - 1, 0]',
     code: 'report(() => native.binary(0, E, E, [1, 1], E, [1, 1], [2 ** 53 - 1, 0]));',
+  },
+  {
+    what: 'adaptiveMaxPool2dForward from an empty plane (H = W = 0) to 1x1',
+    code: 'report(() => native.adaptiveMaxPool2dForward(new Float32Array(1), new Int32Array(1), E, 1, 0, 0, 1, 1));',
+  },
+  {
+    what: 'adaptiveAvgPool2dBackward from an empty plane (H = W = 0) to 1x1',
+    code: 'report(() => native.adaptiveAvgPool2dBackward(E, new Float32Array(1), 1, 0, 0, 1, 1));',
+  },
+  {
+    what: 'maxPool2dForward with windows wholly in the padding',
+    code: 'report(() => native.maxPool2dForward(new Float32Array(4), new Int32Array(4), new Float32Array(1), 1, 1, 1, 2, 2, 1, 1, 1, 1, 5, 0, 5, 0, 1, 1));',
+  },
+  {
+    what: 'avgPool2dBackward with windows wholly in the padding',
+    code: 'report(() => native.avgPool2dBackward(new Float32Array(1), new Float32Array(4), 1, 1, 1, 2, 2, 1, 1, 1, 1, 5, 0, 5, 0, false, 0));',
+  },
+  ...(['conv2dForward', 'conv2dBackwardInput'] as const).map((fn) => ({
+    what: `${fn} with an output larger than the input allows (OH = OW = 10, padding 3)`,
+    code: `report(() => native.${fn}(...(${JSON.stringify(fn)} === 'conv2dForward'
+      ? [new Float32Array(100), new Float32Array(4)] : [new Float32Array(4), new Float32Array(100)]),
+      new Float32Array(1), null, 1, 1, 2, 2, 1, 1, 1, 10, 10, 1, 1, 3, 3, 1, 1, 1));`,
+  })),
+  {
+    what: 'conv2dBackwardWeight with an output larger than the input allows',
+    code: 'report(() => native.conv2dBackwardWeight(new Float32Array(1), new Float32Array(4), new Float32Array(100), 1, 1, 2, 2, 1, 1, 1, 10, 10, 1, 1, 3, 3, 1, 1, 1));',
+  },
+  {
+    what: 'conv2dForward with N = 2**31 - 1 and C = K = 0',
+    code: 'report(() => native.conv2dForward(E, E, E, null, 2 ** 31 - 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1));',
+  },
+  {
+    what: 'convBackwardBias with C = 0 and huge N, P',
+    code: 'report(() => native.convBackwardBias(E, E, 2 ** 31 - 1, 0, 2 ** 52));',
+  },
+  {
+    what: 'batchNormForward with C = 0 and N = 2**52',
+    code: 'report(() => native.batchNormForward(E, E, E, null, null, E, null, null, 2 ** 52, 0, 5, true, 0.1, 1e-5));',
+  },
+  {
+    what: 'layerNormForward with D = 0 (rows of nothing)',
+    code: 'report(() => native.layerNormForward(E, new Float32Array(2), new Float32Array(2), E, null, null, 2, 0, 1e-5));',
+  },
+  {
+    what: 'groupNormForward with N = 0 and C = 2**52',
+    code: 'report(() => native.groupNormForward(E, E, E, E, null, null, 0, 2 ** 52, 1, 1, 1e-5));',
+  },
+  {
+    what: 'rnnForward (GRU) with H = P = 0 and T = N = 2**20',
+    code: 'report(() => native.rnnForward(3, 8, [2 ** 20, 2 ** 20, 0, 0, 0], E, null, null, null, E, E, null, null, null, null, E, null, null, E));',
+  },
+  {
+    what: 'rnnBackward (LSTM) with H = P = 0 and T = N = 2**20',
+    code: 'report(() => native.rnnBackward(2, 0, [2 ** 20, 2 ** 20, 0, 0, 0], E, null, E, E, null, null, E, null, null, null, null, null, null, E, E));',
   },
   {
     what: 'gemm with K = 2**31 - 1 and M = N = 0',

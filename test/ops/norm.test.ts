@@ -158,3 +158,45 @@ describe('groupNorm / GroupNorm', () => {
     expect(() => new GroupNorm(2, 4).forward(zeros([2, 3]))).toThrow('GroupNorm: input must be [N, C, *] with C = 4, got [2, 3]');
   });
 });
+
+describe('native norm exports', () => {
+  it('check every buffer length and option', async () => {
+    const { native } = await import('../../lib/native');
+    const f = (n: number) => new Float32Array(n);
+    expect(() => native.batchNormForward(f(11), f(3), f(3), null, null, f(12), null, null, 2, 3, 2, true, 0.1, 1e-5))
+      .toThrow('batchNormForward: y');
+    expect(() => native.batchNormForward(f(12), f(3), f(3), null, null, f(12), f(2), null, 2, 3, 2, true, 0.1, 1e-5))
+      .toThrow('batchNormForward: weight');
+    expect(() => native.batchNormForward(f(12), f(3), f(3), null, null, f(12), null, null, 2, 3, 2, false, 0.1, 1e-5))
+      .toThrow(TypeError);
+    expect(() => native.batchNormBackward(f(12), null, null, f(12), f(12), f(2), f(3), null, 2, 3, 2, true))
+      .toThrow('batchNormBackward: mean');
+    expect(() => native.layerNormForward(f(6), f(2), f(1), f(6), null, null, 2, 3, 1e-5)).toThrow('layerNormForward: rstd');
+    expect(() => native.layerNormForward(f(6), f(2), f(2), f(6), null, null, 2, 3, -1)).toThrow('layerNormForward: eps');
+    expect(() => native.layerNormBackward(null, f(2), null, f(6), f(6), f(2), f(2), null, 2, 3)).toThrow('layerNormBackward: dweight');
+    expect(() => native.groupNormForward(f(12), f(4), f(4), f(12), null, null, 2, 3, 2, 2, 1e-5))
+      .toThrow('groupNormForward: G must divide C = 3, got 2');
+    expect(() => native.groupNormForward(f(12), f(4), f(4), f(12), null, null, 2, 3, 2, 0, 1e-5)).toThrow(RangeError);
+    expect(() => native.groupNormBackward(f(12), null, null, f(12), f(12), f(1), f(2), null, 2, 3, 2, 1))
+      .toThrow('groupNormBackward: mean');
+  });
+  it('give the same numbers for any thread count', async () => {
+    const { getNumThreads, setNumThreads } = await import('../../lib/index');
+    const [x, w, b] = sampleInputs([[8, 32, 16, 16], [32], [32]], 41);
+    const run = () => {
+      x.grad = w.grad = b.grad = null;
+      const ys = [batchNorm(x, null, null, w, b, { training: true }), groupNorm(x, 4, w, b), layerNorm(x, [16, 16])];
+      ys.reduce((s, y) => s.add(y.sum()), zeros([])).backward();
+      return [...ys, x.grad as Tensor, w.grad as Tensor, b.grad as Tensor].map((t) => Array.from(t.data));
+    };
+    const before = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = run();
+      setNumThreads(4);
+      expect(run()).toEqual(one);
+    } finally {
+      setNumThreads(before);
+    }
+  });
+});

@@ -167,9 +167,17 @@ describe('loading without a binary (child process)', () => {
       );
       expect(r.status).toBe(0);
       const msg = r.stdout.trim();
-      expect(msg).toMatch(/^Error: neurite: could not load its native addon \(platform linux, arch x64, Node-API \d+, Node v[\d.]+, /);
-      expect(msg).toContain(`CPU features: ${HAS_AVX2_FMA ? '' : ''}`);
-      expect(msg).toContain(`Looked for build/Release/neurite.node and prebuilds/linux-x64/ under ${pkgDir}`);
+      const platform = `${process.platform}-${process.arch}`;
+      expect(msg).toMatch(new RegExp(
+        '^Error: neurite: could not load its native addon \\(platform ' +
+          `${process.platform}, arch ${process.arch}, Node-API \\d+, Node ${process.version}, `,
+      ));
+      if (process.platform === 'linux') {
+        expect(msg).toMatch(HAS_AVX2_FMA ? /CPU features: [^)]*avx2 fma/ : /CPU features: /);
+      }
+      expect(msg).toContain(
+        `Looked for build/Release/neurite.node and prebuilds/${platform}/ under ${pkgDir}`,
+      );
       expect(msg).toContain('npm rebuild neurite');
       expect(msg).toMatch(/Cause: No native build was found/);
     } finally {
