@@ -21,6 +21,11 @@ int64_t grain_for(int64_t per_item) {
 void moments(const float* p, int64_t runs, int64_t S, int64_t stride, double* mean,
              double* var) {
   double n = static_cast<double>(runs) * static_cast<double>(S);
+  if (n == 0) {  // runs may be huge when S == 0: read nothing
+    *mean = 0;
+    *var = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
   double s = 0;
   for (int64_t r = 0; r < runs; ++r) {
     const float* q = p + r * stride;
@@ -70,7 +75,7 @@ void batch_norm_forward(float* y, float* mean, float* invstd, float* running_mea
       double scale = (weight ? weight[c] : 1.0) * is;
       double shift = (bias ? bias[c] : 0.0) - m * scale;
       float a = static_cast<float>(scale), b = static_cast<float>(shift);
-      for (int64_t n = 0; n < N; ++n) {
+      for (int64_t n = 0; n < N && S > 0; ++n) {
         const float* xp = x + n * CS + c * S;
         float* yp = y + n * CS + c * S;
         for (int64_t i = 0; i < S; ++i) yp[i] = xp[i] * a + b;
@@ -89,7 +94,7 @@ void batch_norm_backward(float* dx, float* dweight, float* dbias, const float* d
     for (int64_t c = c0; c < c1; ++c) {
       const double m = mean[c], is = invstd[c];
       double sum_dy = 0, sum_dy_xhat = 0;
-      for (int64_t n = 0; n < N; ++n) {
+      for (int64_t n = 0; n < N && S > 0; ++n) {
         const float* xp = x + n * CS + c * S;
         const float* gp = dy + n * CS + c * S;
         for (int64_t i = 0; i < S; ++i) {
@@ -103,7 +108,8 @@ void batch_norm_backward(float* dx, float* dweight, float* dbias, const float* d
       if (!dx) continue;
       const double w = weight ? weight[c] : 1.0;
       const double k = w * is;
-      if (!use_batch_stats || count == 0) {
+      if (count == 0) continue;  // dx is empty (N may be huge when S == 0)
+      if (!use_batch_stats) {
         for (int64_t n = 0; n < N; ++n) {
           const float* gp = dy + n * CS + c * S;
           float* dp = dx + n * CS + c * S;
@@ -206,7 +212,7 @@ void group_norm_forward(float* y, float* mean, float* rstd, const float* x,
       double rs = 1.0 / std::sqrt(var + eps);
       mean[k] = static_cast<float>(mu);
       rstd[k] = static_cast<float>(rs);
-      for (int64_t j = 0; j < Cg; ++j) {
+      for (int64_t j = 0; j < Cg && S > 0; ++j) {
         const int64_t c = g * Cg + j;
         double scale = (weight ? weight[c] : 1.0) * rs;
         double shift = (bias ? bias[c] : 0.0) - mu * scale;
@@ -223,7 +229,7 @@ void group_norm_backward(float* dx, float* dweight, float* dbias, const float* d
   NEURITE_ASSERT(G >= 1 && C % G == 0);
   const int64_t Cg = C / G;
   const int64_t len = Cg * S;
-  if (dx) {
+  if (dx && len > 0) {  // with len == 0 dx is empty (and Cg may be huge)
     parallel_for(N * G, grain_for(len), [&](int64_t k0, int64_t k1) {
       for (int64_t k = k0; k < k1; ++k) {
         const int64_t g = k % G;
@@ -256,7 +262,7 @@ void group_norm_backward(float* dx, float* dweight, float* dbias, const float* d
       for (int64_t c = c0; c < c1; ++c) {
         const int64_t g = c / Cg;
         double sw = 0, sb = 0;
-        for (int64_t n = 0; n < N; ++n) {
+        for (int64_t n = 0; n < N && S > 0; ++n) {
           const int64_t k = n * G + g;
           const double mu = mean[k], rs = rstd[k];
           const float* xp = x + (n * C + c) * S;

@@ -180,6 +180,16 @@ describe('native norm exports', () => {
     expect(() => native.groupNormBackward(f(12), null, null, f(12), f(12), f(1), f(2), null, 2, 3, 2, 1))
       .toThrow('groupNormBackward: mean');
   });
+  it('return at once for empty inputs with a huge other dim', async () => {
+    const { native } = await import('../../lib/native');
+    const E = new Float32Array(0);
+    const one = new Float32Array(1);
+    native.batchNormForward(E, one, one, null, null, E, null, null, 2 ** 52, 1, 0, true, 0.1, 1e-5);
+    native.batchNormBackward(E, one, one, E, E, one, one, null, 2 ** 52, 1, 0, true);
+    native.groupNormForward(E, one, one, E, null, null, 1, 2 ** 52, 0, 1, 1e-5);
+    native.groupNormBackward(E, null, null, E, E, one, one, null, 1, 2 ** 52, 0, 1);
+    expect(Number.isNaN(one[0])).toBe(true);
+  });
   it('give the same numbers for any thread count', async () => {
     const { getNumThreads, setNumThreads } = await import('../../lib/index');
     const [x, w, b] = sampleInputs([[8, 32, 16, 16], [32], [32]], 41);
