@@ -23,5 +23,6 @@ export type {
 } from './loss';
 export type { KaimingOptions, FanMode, Nonlinearity } from './init';
 export * from './cnn_exports';
+export * from './rnn_exports';
 export * as init from './init';
 export * as functional from './functional';

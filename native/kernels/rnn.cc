@@ -3,7 +3,12 @@
 // one fused pass (activations, state update, masking by lengths) parallel over rows x units.
 // Backward: per step one fused pass and one GEMM for dh_{t-1}; dW_ih, dW_hh, dx and the
 // biases are products over all steps at the end, from the gate gradients kept per step.
+// The gate loops clamp with comparisons; GCC vectorizes those only when it may assume that
+// floating-point operations do not trap (results are unchanged: nothing here enables traps).
+#pragma GCC optimize("no-trapping-math")
+
 #include "rnn.h"
+
 
 #include <algorithm>
 #include <cmath>
@@ -143,8 +148,9 @@ void copy_or_zero(float* dst, const float* src, int64_t n) {
 // LSTM forward for units [j0, j1) of one active row. g holds the row's gate pre-activations
 // (bias and both products) and receives the activations; peep = (w_ci, w_cf, w_co).
 template <bool kCoupled>
-void lstm_units(float* g, int64_t H, const float* cp, float* cn, float* h, float* out,
-                const float* peep, int64_t j0, int64_t j1) {
+void lstm_units(float* __restrict g, int64_t H, const float* __restrict cp,
+                float* __restrict cn, float* __restrict h, const float* __restrict peep,
+                int64_t j0, int64_t j1) {
   float* gi = kCoupled ? nullptr : g;
   float* gf = kCoupled ? g : g + H;
   float* gg = gf + H;
@@ -171,14 +177,14 @@ void lstm_units(float* g, int64_t H, const float* cp, float* cn, float* h, float
     go[j] = o;
     cn[j] = c;
     h[j] = hv;
-    if (out) out[j] = hv;
   }
 }
 
 template <bool kCoupled>
-void lstm_units_backward(const float* g, int64_t H, const float* cp, const float* cn,
-                         const float* dht, float* dc, float* dG, const float* peep, int64_t j0,
-                         int64_t j1) {
+void lstm_units_backward(const float* __restrict g, int64_t H, const float* __restrict cp,
+                         const float* __restrict cn, const float* __restrict dht,
+                         float* __restrict dc, float* __restrict dG,
+                         const float* __restrict peep, int64_t j0, int64_t j1) {
   const float* gi = kCoupled ? nullptr : g;
   const float* gf = kCoupled ? g : g + H;
   const float* gg = gf + H;
@@ -210,6 +216,37 @@ void lstm_units_backward(const float* g, int64_t H, const float* cp, const float
     dgg[j] = dcv * i * (1.0f - gv * gv);
     dgo[j] = dpo;
     dc[j] = dcv * f + dpi * wci[j] + dpf * wcf[j];
+  }
+}
+
+// GRU (reset after) forward for units [j0, j1) of one active row: g holds the input side
+// (with b_ih and b_hr, b_hz) and receives r, z, n; gh = h · W_hhᵀ; a receives W_hn h + b_hn.
+void gru_units(float* __restrict g, const float* __restrict gh, int64_t H,
+               const float* __restrict bhn, const float* __restrict hp, float* __restrict a,
+               float* __restrict h, int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const float r = sigmoid(g[j] + gh[j]);
+    const float z = sigmoid(g[H + j] + gh[H + j]);
+    const float av = gh[2 * H + j] + bhn[j];
+    const float nv = tanh_approx(g[2 * H + j] + r * av);
+    g[j] = r, g[H + j] = z, g[2 * H + j] = nv, a[j] = av;
+    h[j] = (1.0f - z) * nv + z * hp[j];
+  }
+}
+
+// GRU (reset after) backward for units [j0, j1) of one active row: di and dhh receive the
+// input-side and hidden-side gate gradients, dh becomes its direct part dh ⊙ z.
+void gru_units_backward(const float* __restrict g, const float* __restrict a, int64_t H,
+                        const float* __restrict hp, float* __restrict dh, float* __restrict di,
+                        float* __restrict dhh, int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    const float r = g[j], z = g[H + j], nv = g[2 * H + j], dv = dh[j];
+    const float dpn = dv * (1.0f - z) * (1.0f - nv * nv);
+    const float dpz = dv * (hp[j] - nv) * z * (1.0f - z);
+    const float dpr = dpn * a[j] * r * (1.0f - r);
+    di[j] = dpr, di[H + j] = dpz, di[2 * H + j] = dpn;
+    dhh[j] = dpr, dhh[H + j] = dpz, dhh[2 * H + j] = dpn * r;
+    dh[j] = dv * z;
   }
 }
 
@@ -318,9 +355,9 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
           return;
         }
         float* h = proj ? ex + n * H : hn + n * H;
-        float* on = proj ? nullptr : o + n * H;
-        if (coupled) lstm_units<true>(g + n * GH, H, cpr, cnr, h, on, w.consts, j0, j1);
-        else lstm_units<false>(g + n * GH, H, cpr, cnr, h, on, w.consts, j0, j1);
+        if (coupled) lstm_units<true>(g + n * GH, H, cpr, cnr, h, w.consts, j0, j1);
+        else lstm_units<false>(g + n * GH, H, cpr, cnr, h, w.consts, j0, j1);
+        if (!proj) std::memcpy(o + n * H + j0, h + j0, sizeof(float) * (j1 - j0));
       });
       if (proj) {
         gemm(false, true, N, P, H, 1.0f, ex, H, w_hr, H, 0.0f, hn, P);
@@ -345,22 +382,8 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
           for (int64_t j = j0; j < j1; ++j) h[j] = hpr[j], on[j] = 0.0f;
           return;
         }
-        float* gr = g + n * GH;
-        float* gz = gr + H;
-        float* gn = gz + H;
-        const float* hr = gh + n * GH;
-        const float* hz = hr + H;
-        const float* hnn = hz + H;
-        float* hv = ex + n * H;
-        for (int64_t j = j0; j < j1; ++j) {
-          const float r = sigmoid(gr[j] + hr[j]);
-          const float z = sigmoid(gz[j] + hz[j]);
-          const float a = hnn[j] + bhn[j];
-          const float nv = tanh_approx(gn[j] + r * a);
-          const float hv2 = (1.0f - z) * nv + z * hpr[j];
-          gr[j] = r, gz[j] = z, gn[j] = nv, hv[j] = a;
-          h[j] = hv2, on[j] = hv2;
-        }
+        gru_units(g + n * GH, gh + n * GH, H, bhn, hpr, ex + n * H, h, j0, j1);
+        std::memcpy(on + j0, h + j0, sizeof(float) * (j1 - j0));
       });
     } else {  // GRU, original form: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
       gemm(false, true, N, 2 * H, H, 1.0f, hp, H, w_hh, H, 1.0f, g, GH);
@@ -507,21 +530,7 @@ void rnn_backward(const RnnConfig& c, const float* x, const int32_t* lengths, co
             for (int64_t j = j0; j < j1; ++j) di[k * H + j] = 0.0f, dhh[k * H + j] = 0.0f;
           return;
         }
-        const float* gr = g + n * GH;
-        const float* gz = gr + H;
-        const float* gn = gz + H;
-        const float* a = ex + n * H;
-        const float* hpr = hp + n * H;
-        float* d = dh + n * H;
-        for (int64_t j = j0; j < j1; ++j) {
-          const float r = gr[j], z = gz[j], nv = gn[j], dv = d[j];
-          const float dpn = dv * (1.0f - z) * (1.0f - nv * nv);
-          const float dpz = dv * (hpr[j] - nv) * z * (1.0f - z);
-          const float dpr = dpn * a[j] * r * (1.0f - r);
-          di[j] = dpr, di[H + j] = dpz, di[2 * H + j] = dpn;
-          dhh[j] = dpr, dhh[H + j] = dpz, dhh[2 * H + j] = dpn * r;
-          d[j] = dv * z;
-        }
+        gru_units_backward(g + n * GH, ex + n * H, H, hp + n * H, dh + n * H, di, dhh, j0, j1);
       });
       gemm(false, false, N, H, GH, 1.0f, dG2, GH, w_hh, H, 1.0f, dh, H);
     } else {
