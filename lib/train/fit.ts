@@ -9,7 +9,7 @@ import {
   type Callback, type History, type Logs, type TrainState, lrSchedulerCallback,
 } from './callbacks';
 import { type Metric, resolveMetric } from './metrics';
-import type { LossFn, OptimizerLike, SchedulerLike, TrainableModel } from './types';
+import type { LossFn, LossModule, OptimizerLike, SchedulerLike, TrainableModel } from './types';
 
 /** A batch: [input, target] (a TensorDataset of two tensors gives this), or { x, y }. */
 export type Batch = Tensor[] | { x: Tensor; y: Tensor };
@@ -17,7 +17,8 @@ export type Batch = Tensor[] | { x: Tensor; y: Tensor };
 export interface FitOptions {
   train: Iterable<Batch>;
   validation?: Iterable<Batch>;
-  loss: LossFn;
+  /** A loss function (nn.functional.crossEntropy) or a loss module (new nn.CrossEntropyLoss()). */
+  loss: LossFn | LossModule;
   optimizer: OptimizerLike;
   epochs: number;
   /** First epoch to run (to resume from a checkpoint holding that many epochs; default 0). */
@@ -39,7 +40,7 @@ export interface FitOptions {
 }
 
 export interface EvaluateOptions {
-  loss?: LossFn;
+  loss?: LossFn | LossModule;
   metrics?: (string | Metric)[];
 }
 
@@ -96,6 +97,18 @@ function withEvalMode<T>(model: TrainableModel, fn: () => T): T {
   }
 }
 
+/** Accepts a loss function or a loss module (anything with forward(pred, target)). */
+function toLossFn(fn: string, loss: unknown): LossFn {
+  if (typeof loss === 'function') return loss as LossFn;
+  if (loss !== null && typeof loss === 'object' && typeof (loss as LossModule).forward === 'function') {
+    const m = loss as LossModule;
+    return (pred, target) => m.forward(pred, target);
+  }
+  throw new TypeError(
+    `${fn}: loss must be a function or a module with forward(pred, target), got ${loss === null ? 'null' : typeof loss}`,
+  );
+}
+
 /**
  * Mean loss and metrics of `model` over a loader, in eval mode with gradients off. Yields to
  * the event loop between batches.
@@ -106,6 +119,7 @@ export async function evaluate(
   options: EvaluateOptions = {},
 ): Promise<EvaluateResult> {
   const metrics = (options.metrics ?? []).map(resolveMetric);
+  const lossFn = options.loss === undefined ? null : toLossFn('evaluate', options.loss);
   return withEvalMode(model, async () => {
     metrics.forEach((m) => m.reset());
     let total = 0;
@@ -115,7 +129,7 @@ export async function evaluate(
       noGrad(() => {
         const pred = model.forward(x);
         const n = x.shape[0] ?? 1;
-        if (options.loss) total += lossValue('evaluate', options.loss(pred, y)) * n;
+        if (lossFn) total += lossValue('evaluate', lossFn(pred, y)) * n;
         count += n;
         for (const m of metrics) m.update(pred, y);
       });
@@ -184,7 +198,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   if (!train || typeof (train as Iterable<Batch>)[Symbol.iterator] !== 'function') {
     throw new TypeError('fit: train must be a DataLoader or another iterable of batches');
   }
-  if (typeof loss !== 'function') throw new TypeError(`fit: loss must be a function, got ${typeof loss}`);
+  const lossFn = toLossFn('fit', loss);
   if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
     throw new TypeError('fit: optimizer must have step() and zeroGrad()');
   }
@@ -234,7 +248,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
       const [x, y] = splitBatch('fit', batch);
       optimizer.zeroGrad();
       const pred = model.forward(x);
-      const l = loss(pred, y);
+      const l = lossFn(pred, y);
       const value = lossValue('fit', l);
       l.backward();
       optimizer.step();

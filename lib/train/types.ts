@@ -33,3 +33,8 @@ export interface SchedulerLike {
 
 /** A loss: prediction and target in, a one-element tensor out. */
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
+
+/** A loss module such as nn.CrossEntropyLoss: its forward(pred, target) is the loss. */
+export interface LossModule {
+  forward(pred: Tensor, target: Tensor): Tensor;
+}

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
-  optim, type Tensor, csvLogger, DataLoader, earlyStopping, evaluate, fit, load, lrSchedulerCallback, manualSeed,
+  nn, optim, type Tensor, csvLogger, DataLoader, earlyStopping, evaluate, fit, load, lrSchedulerCallback, manualSeed,
   modelCheckpoint, predict, randn, TensorDataset, type Callback,
 } from '../../lib/index';
 import { expectClose } from '../helpers/close';
@@ -25,6 +25,18 @@ function setup(seed = 0, n = 240) {
 }
 
 describe('fit', () => {
+  it('takes a loss module as well as a function: nn.CrossEntropyLoss gives the same history', async () => {
+    const a = setup(3);
+    const ha = await fit(a.model, { train: a.train, loss: crossEntropy, optimizer: a.optimizer, epochs: 2, verbose: 0 });
+    const b = setup(3);
+    const hb = await fit(b.model, { train: b.train, loss: new nn.CrossEntropyLoss(), optimizer: b.optimizer, epochs: 2, verbose: 0 });
+    expect(hb.loss).toEqual(ha.loss);
+    const e = await evaluate(b.model, b.validation, { loss: new nn.CrossEntropyLoss() });
+    expect(Number.isFinite(e.loss)).toBe(true);
+    await expect(fit(b.model, { train: b.train, loss: 42 as never, optimizer: b.optimizer, epochs: 1, verbose: 0 }))
+      .rejects.toThrow(/fit: loss must be a function or a module with forward\(pred, target\), got number/);
+  });
+
   it('trains a small classifier: loss falls 3x, accuracy > 0.9, history per epoch', async () => {
     const { train, validation, model, optimizer } = setup();
     const h = await fit(model, {
