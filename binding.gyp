@@ -4,7 +4,8 @@
       "target_name": "neurite_avx2_fma",
       "type": "static_library",
       "sources": [
-        "native/kernels/x86/gemm_6x16_avx2_fma.cc"
+        "native/kernels/x86/gemm_6x16_avx2_fma.cc",
+        "native/kernels/x86/vmath_avx2_fma.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
@@ -39,10 +40,12 @@
         "native/kernels/reduce.cc",
         "native/kernels/rnn.cc",
         "native/kernels/scalar/gemm_4x8_scalar.cc",
+        "native/kernels/scalar/vmath_scalar.cc",
         "native/kernels/softmax.cc",
         "native/runtime/dispatch.cc",
         "native/runtime/pool.cc",
-        "native/runtime/rng.cc"
+        "native/runtime/rng.cc",
+        "native/runtime/vmath_dispatch.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

@@ -1,0 +1,4 @@
+// Portable vectorisable math (see vmath.h).
+#include "../vmath.h"
+
+namespace neurite {}  // namespace neurite
