@@ -4,6 +4,9 @@
 // The machine may be shared and noisy, so the two systems are interleaved: in every round each
 // workload runs as a neurite block and a torch block back to back (the order alternating), and
 // each figure is the median over rounds; the ratio is the median of the per-round ratios.
+// PyTorch runs with OMP_WAIT_POLICY=PASSIVE unless --omp-wait says otherwise: on a shared,
+// oversubscribed machine OpenMP's spinning threads made its 2-thread ops 10-1000x slower here
+// (as bench/mlp_epoch.mjs found for whole epochs).
 // Prints a table; writes bench/results/latest.json.
 import { spawn, spawnSync, execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +27,8 @@ const HELP = `usage: npm run bench -- [options]
   --threads N      threads for neurite and PyTorch (default: neurite's, i.e.
                    NEURITE_NUM_THREADS or the number of cores)
   --no-torch       skip PyTorch even when it is installed
+  --omp-wait P     PyTorch's OMP_WAIT_POLICY: passive (default: idle threads sleep),
+                   active (they spin), or default (unset: spin a while, then sleep)
   --help           this text`;
 
 function options() {
@@ -34,6 +39,7 @@ function options() {
       filter: { type: 'string' },
       threads: { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
+      'omp-wait': { type: 'string', default: 'passive' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -49,7 +55,12 @@ function options() {
     }
     return n;
   };
+  const ompWait = values['omp-wait'];
+  if (!['passive', 'active', 'default'].includes(ompWait)) {
+    throw new RangeError(`bench: --omp-wait must be passive, active or default, got ${ompWait}`);
+  }
   return {
+    ompWait,
     rounds: int('rounds', values.rounds) ?? (values.quick ? 3 : 5),
     // seconds per timed block (one workload, one system, one round)
     target: values.quick ? 0.04 : 0.12,
@@ -125,13 +136,15 @@ function torchAvailable() {
 }
 
 /** Starts bench/torch_ops.py; resolves once it has built and calibrated every workload. */
-async function startTorch(workloads, threads, target) {
+async function startTorch(workloads, threads, target, ompWait) {
   const env = {
     ...process.env,
     OMP_NUM_THREADS: String(threads),
     OPENBLAS_NUM_THREADS: String(threads),
     MKL_NUM_THREADS: String(threads),
   };
+  delete env.OMP_WAIT_POLICY;
+  if (ompWait !== 'default') env.OMP_WAIT_POLICY = ompWait.toUpperCase();
   const child = spawn(PYTHON, [path.join(HERE, 'torch_ops.py')], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -215,7 +228,7 @@ async function main() {
   let torch = null;
   if (opts.torch && torchAvailable()) {
     process.stderr.write('starting PyTorch helper (bench/torch_ops.py) ...\n');
-    torch = await startTorch(workloads, threads, opts.target);
+    torch = await startTorch(workloads, threads, opts.target, opts.ompWait);
   } else if (opts.torch) {
     process.stderr.write(`PyTorch not found (${PYTHON} -c 'import torch' failed): neurite only\n`);
   }
@@ -279,18 +292,24 @@ async function main() {
     // 1-minute load average before and after: on a shared machine, read the figures with it
     loadAverage: { before: loadBefore[0], after: os.loadavg()[0] },
     neurite: { version: info.version, isa: info.isa, threads: info.threads },
-    torch: torch ? { version: torch.version, threads: torch.threads } : null,
+    torch: torch
+      ? { version: torch.version, threads: torch.threads, ompWaitPolicy: opts.ompWait }
+      : null,
     rounds: opts.rounds,
     secondsPerBlock: opts.target,
     filter: opts.filter?.source ?? null,
   };
   const threadsText = (n) => `${n} thread${n === 1 ? '' : 's'}`;
-  const header =
+  const header = [
     `neurite ${info.version} (${info.isa}, ${threadsText(info.threads)})` +
-    (torch ? ` vs PyTorch ${torch.version} (${threadsText(torch.threads)})` : '') +
-    `, median of ${opts.rounds}${torch ? ' interleaved' : ''} rounds\n${meta.cpu}, ${meta.cores} cores, ` +
-    `load average ${meta.loadAverage.before.toFixed(1)} before, ` +
-    `${meta.loadAverage.after.toFixed(1)} after`;
+      (torch
+        ? ` vs PyTorch ${torch.version} (${threadsText(torch.threads)}, ` +
+          `OMP_WAIT_POLICY ${opts.ompWait})`
+        : ''),
+    `median of ${opts.rounds}${torch ? ' interleaved' : ''} rounds; ${meta.cpu}, ` +
+      `${meta.cores} cores, load average ${meta.loadAverage.before.toFixed(1)} before, ` +
+      `${meta.loadAverage.after.toFixed(1)} after`,
+  ].join('\n');
   printTable(results, header);
   const load = Math.max(meta.loadAverage.before, meta.loadAverage.after);
   if (load > meta.cores) {

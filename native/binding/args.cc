@@ -67,9 +67,9 @@ void Args::remember(size_t i, const char* name, void* data, size_t length) const
       seen_[k] = {i, name, data, length};
       return;
     }
-  // every export takes at most 16 arguments, so each gets a slot
+  // a limit of this file, not of the caller (rnnBackward, the largest, has 15)
   if (n_seen_ == static_cast<int>(sizeof(seen_) / sizeof(seen_[0])))
-    range_error("too many typed-array arguments");
+    range_error("has more typed-array arguments than args.h can track (32)");
   seen_[n_seen_++] = {i, name, data, length};
 }
 

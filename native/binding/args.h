@@ -96,7 +96,7 @@ class Args {
 
   const Napi::CallbackInfo& info_;
   const char* fn_;
-  mutable Seen seen_[16];
+  mutable Seen seen_[32];
   mutable int n_seen_ = 0;
   // Private copies handed out by index_array(); moving an inner vector keeps its buffer, so
   // pointers handed out stay valid while the outer vector grows.

@@ -1,11 +1,16 @@
 // GEMM driver after BLIS (Van Zee & van de Geijn, "BLIS: A Framework for Rapidly
-// Instantiating BLAS Functionality", ACM TOMS 2015): C is split into one block per thread;
-// each thread loops NC columns / KC depth / MC rows over its block, packing op(B) into
-// NR-wide and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table
-// over them. Tiny products skip packing. Microkernels live in scalar/ and x86/.
+// Instantiating BLAS Functionality", ACM TOMS 2015): C is split into blocks claimed by the
+// pool's threads; each block loops NC columns / KC depth / MC rows, packing op(B) into NR-wide
+// and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table over them.
+// Small products skip what does not pay: tiny ones run as direct loops; with the AVX2 kernel,
+// blocks with few rows read untransposed B in place, blocks with few columns read A in place,
+// and small-M products with transposed B run as C^T = op(B)^T op(A)^T. Every path performs
+// the same FMA sequence per element of C, so results are bitwise the same for any thread
+// count and any split. Microkernels and AVX2 packing live in scalar/ and x86/.
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -182,7 +187,7 @@ int64_t balanced_kc(const UKernels& uk, int64_t K) {
 constexpr int64_t kDirectBMaxRows = 96;
 // Blocks at most this many columns wide read A in place instead of packing it: each packed
 // element of A would serve only N / NR panels (packing A was ~27% of 64 x 128 x 10).
-constexpr int64_t kDirectAMaxCols = 32;
+constexpr int64_t kDirectAMaxCols = 64;
 
 // Packing routines for a table: the AVX2 ones with the AVX2 microkernel, else the plain loops;
 // direct_b is the in-place-B microkernel when the table has one.
@@ -281,18 +286,23 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
 
 // Splits the tile grid (m_tiles MR-rows x n_panels NR-columns) into tm x tn blocks, one per
 // thread, each a whole blocked product with private packing: one pool round per call, no
-// barriers. A block packs its rows of A and its columns of B, so the split minimises the
-// largest block's cost: its multiply-adds plus packed elements (weighted as kPackMacs).
-void choose_grid(int threads, int64_t m_tiles, int64_t n_panels, int64_t MR, int64_t NR,
-                 int64_t* tm, int64_t* tn) {
+// barriers. A block packs its rows of A and its columns of B, unless it reads them in place
+// (see gemm_blocked), so the split minimises the largest block's cost: its multiply-adds
+// plus packed elements (weighted as kPackMacs).
+void choose_grid(const UKernels& uk, bool transB, int threads, int64_t m_tiles,
+                 int64_t n_panels, int64_t* tm, int64_t* tn) {
   constexpr double kPackMacs = 8.0;
+  const Packers pack = packers_for(uk);
   *tm = *tn = 1;
   double best = -1.0;
   for (int64_t a = 1; a <= std::min<int64_t>(threads, m_tiles); ++a) {
     const int64_t b = std::min<int64_t>(threads / a, n_panels);
-    const double rows = double((m_tiles + a - 1) / a * MR);
-    const double cols = double((n_panels + b - 1) / b * NR);
-    const double cost = rows * cols + kPackMacs * (rows + cols);  // per unit of K
+    const int64_t rows = (m_tiles + a - 1) / a * uk.mr;
+    const int64_t cols = (n_panels + b - 1) / b * uk.nr;
+    const bool packs_a = !(pack.strided && cols <= kDirectAMaxCols);
+    const bool packs_b = !(pack.direct_b && !transB && rows <= kDirectBMaxRows);
+    const double cost = double(rows) * double(cols) +
+                        kPackMacs * double((packs_a ? rows : 0) + (packs_b ? cols : 0));
     if (best < 0.0 || cost < best) {
       best = cost;
       *tm = a;
@@ -301,16 +311,27 @@ void choose_grid(int threads, int64_t m_tiles, int64_t n_panels, int64_t MR, int
   }
 }
 
-// The blocked product split over `threads` threads.
+// The blocked product split over `threads` threads. Products below kOversplitMacs are cut
+// into kItemsPerThread blocks per thread, claimed dynamically: on a shared machine a thread
+// that loses its core then does fewer blocks instead of holding everyone up, and the small
+// blocks of small-M / small-N products read A and B in place. Every block computes its
+// elements in the same way wherever it runs, so results do not depend on timing.
+constexpr int64_t kOversplitMacs = int64_t{1} << 28;
+constexpr int kItemsPerThread = 3;
+
 void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                  float beta, float* C, int64_t ldc, int threads) {
   const int64_t MR = uk.mr, NR = uk.nr;
   const int64_t m_tiles = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
   int64_t tm = 1, tn = 1;
-  if (threads > 1) choose_grid(threads, m_tiles, n_panels, MR, NR, &tm, &tn);
-  run_split(threads, tm * tn, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
+  if (threads > 1) {
+    const int items = M * N * K < kOversplitMacs ? threads * kItemsPerThread : threads;
+    choose_grid(uk, transB, items, m_tiles, n_panels, &tm, &tn);
+  }
+  std::atomic<int64_t> next{0};
+  run_split(threads, std::min<int64_t>(threads, tm * tn), [&](int64_t, int64_t) {
+    for (int64_t t = next.fetch_add(1); t < tm * tn; t = next.fetch_add(1)) {
       const int64_t ti = t / tn, tj = t % tn;
       const int64_t r0 = ti * m_tiles / tm * MR, r1 = std::min(M, (ti + 1) * m_tiles / tm * MR);
       const int64_t c0 = tj * n_panels / tn * NR, c1 = std::min(N, (tj + 1) * n_panels / tn * NR);
@@ -320,6 +341,21 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
                    beta, C + r0 * ldc + c0, ldc);
     }
   });
+}
+
+// Whether to compute C^T = op(B)^T · op(A)^T instead (into a scratch, transposed back): when B
+// is transposed and C has few rows, packing all of op(B) is an 8 x 8-transpose pass over the
+// large operand; swapped, that operand is read in place as A and only the small op(A) is
+// packed. (Swapping 8 < N < 16 to fill whole tiles did not pay: packing op(A)^T then cost
+// more than the idle lanes, measured on 64 x 128 x 10.) Depends only on the shape, never on
+// the thread count.
+bool swap_pays(const UKernels& uk, bool transB, int64_t M, int64_t N) {
+  return transB && M <= kDirectAMaxCols && N >= 2 * M && packers_for(uk).strided != nullptr;
+}
+
+float* swap_buffer(int64_t floats) {
+  thread_local std::vector<float> buf;
+  return grow_aligned(buf, floats);
 }
 
 // One product; may use the pool when allow_threads and the product is large enough.
@@ -342,6 +378,19 @@ void gemm_one(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N
     return;
   }
   const int threads = allow_threads && macs >= kParallelMacs ? num_threads() : 1;
+  if (swap_pays(uk, transB, M, N)) {
+    // T = C^T [N, M]; the microkernel applies beta to T exactly as it would to C, so the
+    // result is bitwise that of the unswapped product.
+    float* T = swap_buffer(N * M);
+    if (beta != 0.0f) {
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) T[j * M + i] = C[i * ldc + j];
+    }
+    gemm_packed(uk, !transB, !transA, N, M, K, alpha, B, ldb, A, lda, beta, T, M, threads);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = T[j * M + i];
+    return;
+  }
   gemm_packed(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads);
 }
 

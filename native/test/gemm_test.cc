@@ -266,8 +266,14 @@ void test_blocked_sizes() {
 }
 
 // Results with 1 and 2 threads are bitwise equal (and the 2-thread run is still correct).
+// The split changes each block's shape and so which operands are packed or read in place,
+// and small-M transposed-B products run swapped (C^T = op(B)^T op(A)^T): the training-step
+// shapes (M, N, K = 64, 128, 784 / 32, 256, 1024 / 64, 10, 128 and their backward products)
+// check that every path gives the same bits.
 void test_thread_count() {
-  const int64_t shapes[][3] = {{200, 300, 150}, {5, 4000, 64}, {64, 64, 64}, {13, 500, 300}};
+  const int64_t shapes[][3] = {{200, 300, 150}, {5, 4000, 64},  {64, 64, 64},
+                               {13, 500, 300},  {64, 128, 784}, {128, 784, 64},
+                               {32, 256, 1024}, {64, 10, 128},  {97, 130, 33}};
   for (const UKernels* uk : tables()) {
     for (int t = 0; t < 4; ++t) {
       for (const auto& s : shapes) {

@@ -1,0 +1,230 @@
+// GEMM throughput through neurite's public API (dist/, built by `npm run build:ts`) next to
+// torch.mm in the same run, on 1 and 2 threads: square 256..2048 and the products of a
+// training step (for each linear layer Y = X·Wᵀ, X [N, F], W [O, F]: forward NT, dX = dY·W
+// NN, dW = dYᵀ·X TN, plus the NN form of each forward shape). NN products go through
+// matmul(); transposed ones through batchedProduct() (dist/ops/matmul.js), the call matmul's
+// backward makes, since neurite's transpose() copies.
+// Interleaved: in every round each shape runs as a neurite block then a torch block (order
+// alternating); figures are medians over rounds, ratios medians of per-round ratios.
+// With --native DIR (default build-bench/ if it holds gemm_bench) it also runs the C++ bench
+// (native/bench/gemm_bench.cc: peak FMA loop, neurite::gemm and OpenBLAS cblas_sgemm, same
+// interleaving) and adds its columns. Prints a table; writes bench/results/gemm.json.
+//   node bench/gemm.mjs [--rounds N] [--target S] [--threads 1,2] [--filter RE] [--no-torch]
+//                       [--torch-any-isa] [--native DIR | --no-native]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const PYTHON = '/usr/bin/python3';
+const require = createRequire(import.meta.url);
+const nt = require(path.join(ROOT, 'dist/index.js'));
+const { batchedProduct } = require(path.join(ROOT, 'dist/ops/matmul.js'));
+
+// name, transA, transB, M, N, K (the names write M x K x N as the issue does)
+const SHAPES = [
+  ['sq256', false, false, 256, 256, 256],
+  ['sq512', false, false, 512, 512, 512],
+  ['sq1024', false, false, 1024, 1024, 1024],
+  ['sq2048', false, false, 2048, 2048, 2048],
+  ['64x784x128', false, false, 64, 128, 784],
+  ['64x784x128 fwd NT', false, true, 64, 128, 784],
+  ['64x128x784 dX NN', false, false, 64, 784, 128],
+  ['128x64x784 dW TN', true, false, 128, 784, 64],
+  ['64x128x10', false, false, 64, 10, 128],
+  ['64x128x10 fwd NT', false, true, 64, 10, 128],
+  ['64x10x128 dX NN', false, false, 64, 128, 10],
+  ['10x64x128 dW TN', true, false, 10, 128, 64],
+  ['32x1024x256', false, false, 32, 256, 1024],
+  ['32x1024x256 fwd NT', false, true, 32, 256, 1024],
+  ['32x256x1024 dX NN', false, false, 32, 1024, 256],
+  ['256x32x1024 dW TN', true, false, 256, 1024, 32],
+].map(([name, ta, tb, M, N, K]) => ({ name, ta, tb, M, N, K }));
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '7' },
+      target: { type: 'string', default: '0.05' },
+      threads: { type: 'string', default: '1,2' },
+      filter: { type: 'string' },
+      'no-torch': { type: 'boolean', default: false },
+      'torch-any-isa': { type: 'boolean', default: false },
+      native: { type: 'string' },
+      'no-native': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+      .filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n'));
+    process.exit(0);
+  }
+  let native = null;
+  if (!values['no-native']) {
+    const dir = path.resolve(ROOT, values.native ?? 'build-bench');
+    if (existsSync(path.join(dir, 'gemm_bench'))) native = path.join(dir, 'gemm_bench');
+    else if (values.native !== undefined) throw new Error(`bench: no gemm_bench in ${dir}`);
+  }
+  return {
+    rounds: Number(values.rounds),
+    target: Number(values.target),
+    threads: values.threads.split(',').map(Number),
+    filter: values.filter === undefined ? null : new RegExp(values.filter),
+    torch: !values['no-torch'] && spawnSync(PYTHON, ['-c', 'import torch']).status === 0,
+    torchAnyIsa: values['torch-any-isa'],
+    native,
+  };
+}
+
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+};
+
+/** A function running the product once through the public API. */
+function neuriteThunk(s) {
+  const A = nt.randn(s.ta ? [s.K, s.M] : [s.M, s.K]);
+  const B = nt.randn(s.tb ? [s.N, s.K] : [s.K, s.N]);
+  if (!s.ta && !s.tb) return () => nt.matmul(A, B);
+  return () => batchedProduct(A, B, s.ta, s.tb);
+}
+
+function calibrate(fn, target) {
+  fn();
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; ++i) fn();
+    const dt = (performance.now() - t0) / 1e3;
+    if (dt >= target / 4 || n >= 1 << 20) return Math.max(1, Math.round((target * n) / dt));
+    n *= 2;
+  }
+}
+
+function block(fn, n) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; ++i) fn();
+  return (performance.now() - t0) / 1e3 / n;
+}
+
+/** Starts bench/torch_gemm.py; returns { info, ask(line) -> Promise<object>, close() }. */
+async function startTorch(shapes, target, anyIsa) {
+  const env = { ...process.env };
+  if (!anyIsa) env.MKL_ENABLE_INSTRUCTIONS = 'AVX2';
+  const child = spawn(PYTHON, [path.join(HERE, 'torch_gemm.py')], {
+    env, stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error('bench: torch_gemm.py exited early');
+    return JSON.parse(value);
+  };
+  const spec = shapes.map(({ M, N, K, ta, tb }) => ({ M, N, K, ta, tb }));
+  child.stdin.write(`${JSON.stringify({ target, shapes: spec })}\n`);
+  const info = await next();
+  return {
+    info,
+    ask: (line) => { child.stdin.write(`${line}\n`); return next(); },
+    close: () => child.stdin.end(),
+  };
+}
+
+function runNative(exe, opt, filterNames) {
+  const json = path.join(os.tmpdir(), `neurite-gemm-bench-${process.pid}.json`);
+  const args = ['--rounds', String(opt.rounds), '--target', String(opt.target),
+    '--threads', opt.threads.join(','), '--json', json];
+  console.log(`running ${exe} ${args.join(' ')}`);
+  const r = spawnSync(exe, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`bench: ${exe} failed`);
+  const out = JSON.parse(readFileSync(json, 'utf8'));
+  out.results = out.results.filter((x) => filterNames.has(x.shape));
+  return out;
+}
+
+async function main() {
+  const opt = options();
+  const shapes = SHAPES.filter((s) => !opt.filter || opt.filter.test(s.name));
+  const info = nt.backend();
+  console.log(`neurite ${info.version} (${info.isa}), node ${process.version}, ` +
+    `${opt.rounds} rounds of ${opt.target} s blocks`);
+  const native = opt.native ? runNative(opt.native, opt, new Set(shapes.map((s) => s.name)))
+    : null;
+  const torch = opt.torch ? await startTorch(shapes, opt.target, opt.torchAnyIsa) : null;
+  if (torch) {
+    console.log(`torch ${torch.info.torch} (mkl ${torch.info.mkl}, cpu capability ` +
+      `${torch.info.isa}${opt.torchAnyIsa ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
+  }
+  const fns = shapes.map(neuriteThunk);
+  const results = [];
+  for (const threads of opt.threads) {
+    nt.setNumThreads(threads);
+    if (torch) await torch.ask(`threads ${threads}`);
+    const reps = fns.map((fn) => calibrate(fn, opt.target));
+    const secs = shapes.map(() => ({ neurite: [], torch: [], ratio: [] }));
+    for (let r = 0; r < opt.rounds; ++r) {
+      for (let i = 0; i < shapes.length; ++i) {
+        let tn;
+        let tt = NaN;
+        if (r % 2 === 0 || !torch) tn = block(fns[i], reps[i]);
+        if (torch) tt = (await torch.ask(`run ${i}`)).seconds;
+        if (r % 2 === 1 && torch) tn = block(fns[i], reps[i]);
+        secs[i].neurite.push(tn);
+        if (torch) {
+          secs[i].torch.push(tt);
+          secs[i].ratio.push(tt / tn);
+        }
+      }
+    }
+    const nat = native ? native.results.filter((x) => x.threads === threads) : [];
+    const peak = nat.length ? nat[0].peak_gflops : NaN;
+    console.log(`\nthreads ${threads}` + (native ? `: peak FMA loop ${peak.toFixed(1)} GFLOP/s` +
+      ` (C++ run, OpenBLAS core ${native.openblas_core})` : ''));
+    const head = ['shape (M x K x N)', 'neurite', '%peak', 'torch', 'nt/torch', 'C++ nt',
+      'openblas', 'nt/oblas'];
+    console.log(head.map((h, j) => (j === 0 ? h.padEnd(20) : h.padStart(9))).join(' '));
+    for (let i = 0; i < shapes.length; ++i) {
+      const s = shapes[i];
+      const flops = 2 * s.M * s.N * s.K;
+      const g = (t) => (flops / t) * 1e-9;
+      const row = {
+        threads, shape: s.name, M: s.M, N: s.N, K: s.K, transA: s.ta, transB: s.tb,
+        neurite_gflops: g(median(secs[i].neurite)),
+        torch_gflops: torch ? g(median(secs[i].torch)) : null,
+        neurite_over_torch: torch ? median(secs[i].ratio) : null,
+      };
+      const n = nat.find((x) => x.shape === s.name);
+      if (n) {
+        Object.assign(row, {
+          peak_gflops: n.peak_gflops, native_neurite_gflops: n.neurite_gflops,
+          openblas_gflops: n.openblas_gflops, native_neurite_over_openblas: n.neurite_over_openblas,
+        });
+      }
+      results.push(row);
+      const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-'
+        : x.toFixed(d));
+      console.log([s.name.padEnd(20), f(row.neurite_gflops), n ? f((100 * row.neurite_gflops)
+        / peak) + '%' : '-', f(row.torch_gflops), f(row.neurite_over_torch, 2) + 'x',
+      f(n?.neurite_gflops), f(n?.openblas_gflops), f(n?.neurite_over_openblas, 2) + 'x']
+        .map((c, j) => (j === 0 ? c : c.padStart(9))).join(' '));
+    }
+  }
+  torch?.close();
+  mkdirSync(path.join(HERE, 'results'), { recursive: true });
+  const out = path.join(HERE, 'results', 'gemm.json');
+  writeFileSync(out, `${JSON.stringify({
+    neurite: info, torch: torch?.info ?? null, node: process.version, cpus: os.cpus().length,
+    rounds: opt.rounds, target: opt.target, openblas_core: native?.openblas_core ?? null, results,
+  }, null, 1)}\n`);
+  console.log(`\nwrote ${path.relative(ROOT, out)}`);
+}
+
+await main();
