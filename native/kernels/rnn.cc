@@ -292,7 +292,8 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
   const bool lstm = c.mode == kLstm, gru = c.mode == kGru;
   const bool reset_after = c.flags & kRnnResetAfter;
   FwdWs w = split_forward(c, ws);
-  if (N == 0) return;
+  // H == 0 (so P == 0): out, h_n and c_n are empty; nothing to compute however long T x N
+  if (N == 0 || H == 0) return;
 
   // constants: peephole weights or zeros (LSTM), b_hn or zeros (GRU)
   std::memset(w.consts, 0, sizeof(float) * 3 * H);
@@ -445,6 +446,12 @@ void rnn_backward(const RnnConfig& c, const float* x, const int32_t* lengths, co
   float* db_hh = db_ih + GH;
   float* dw_hr = db_hh + GH;
   float* dw_peep = dw_hr + (proj ? P * H : 0);
+  if (H == 0) {
+    // no state: x does not reach any output, and every parameter is empty
+    if (dx) std::memset(dx, 0, sizeof(float) * static_cast<size_t>(TN * F));
+    std::memset(dparams, 0, sizeof(float) * rnn_param_grad_floats(c));
+    return;
+  }
   if (N == 0) {
     std::memset(dparams, 0, sizeof(float) * rnn_param_grad_floats(c));
     return;
