@@ -239,4 +239,33 @@ function cpuFeatures(): string {
   }
 }
 
+/** Warns once about environment settings the runtime does not understand (it ignores them). */
+function checkEnvironment(addon: NativeAddon): void {
+  const isa = process.env.NEURITE_ISA;
+  if (isa !== undefined && isa !== '') {
+    const active = addon.backendInfo().isa;
+    if (!['baseline', 'scalar', 'avx2', 'avx2-fma', 'auto'].includes(isa)) {
+      process.emitWarning(
+        `NEURITE_ISA must be 'baseline' (or 'scalar'), 'avx2' or 'auto', got '${isa}'; ` +
+          `using ${active}`,
+        'NeuriteWarning',
+      );
+    } else if ((isa === 'avx2' || isa === 'avx2-fma') && active !== 'avx2-fma') {
+      process.emitWarning(
+        `NEURITE_ISA=${isa} asks for AVX2/FMA kernels but this CPU lacks AVX2 or FMA; using ${active}`,
+        'NeuriteWarning',
+      );
+    }
+  }
+  const threads = process.env.NEURITE_NUM_THREADS;
+  if (threads !== undefined && threads !== '' && !/^[1-9][0-9]*$/.test(threads.trim())) {
+    process.emitWarning(
+      `NEURITE_NUM_THREADS must be a positive integer, got '${threads}'; using ` +
+        `${addon.backendInfo().threads} threads`,
+      'NeuriteWarning',
+    );
+  }
+}
+
 export const native: NativeAddon = load();
+checkEnvironment(native);

@@ -151,6 +151,29 @@ describe('environment variables (child processes running dist/)', () => {
   });
 });
 
+describe('environment variables the runtime does not understand', () => {
+  const loadAndReport = `process.stdout.write(JSON.stringify(require(${JSON.stringify(ROOT)}).backend()))`;
+
+  it.each([
+    [{ NEURITE_ISA: 'bogus' }, /NeuriteWarning: NEURITE_ISA must be 'baseline' \(or 'scalar'\), 'avx2' or 'auto', got 'bogus'/],
+    [{ NEURITE_NUM_THREADS: 'abc' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got 'abc'/],
+    [{ NEURITE_NUM_THREADS: '-2' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got '-2'/],
+  ])('%o loads with the default and a warning that names the variable', async (env, warning) => {
+    const r = await runNode(loadAndReport, env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(warning);
+    const b = JSON.parse(r.stdout) as { isa: string; threads: number };
+    expect(b.isa).toBe(BEST_ISA);
+    expect(b.threads).toBe(os.cpus().length);
+  });
+
+  it('valid values print no warning', async () => {
+    const r = await runNode(loadAndReport, { NEURITE_ISA: 'baseline', NEURITE_NUM_THREADS: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/NeuriteWarning/);
+  });
+});
+
 describe('loading without a binary (child process)', () => {
   beforeAll(() => requireBuiltPackage());
 
