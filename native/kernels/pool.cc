@@ -38,10 +38,52 @@ inline int64_t end_index(int64_t o, int64_t in, int64_t out) {
   return ((o + 1) * in + out - 1) / out;
 }
 
+// 2 x 2 windows at stride 2 with no padding or dilation, all inside the input (the usual
+// MaxPool2d(2)): no bounds checks or window loops.
+bool is_max2x2(const Pool2dGeom& g) {
+  return g.KH == 2 && g.KW == 2 && g.sh == 2 && g.sw == 2 && g.pt == 0 && g.pl == 0 &&
+         g.dh == 1 && g.dw == 1 && 2 * g.OH <= g.H && 2 * g.OW <= g.W;
+}
+
+// v replaces best when larger, or NaN over a number (the first maximum wins, NaN first).
+inline bool takes(float v, float best) { return v > best || (v != v && best == best); }
+
+// One plane of the 2 x 2 case; same scan order as the general loop: (0,0) (0,1) (1,0) (1,1).
+void max2x2_plane(const Pool2dGeom& g, const float* xp, float* yp, int32_t* ip) {
+  const int32_t W = static_cast<int32_t>(g.W);
+  for (int64_t oh = 0; oh < g.OH; ++oh) {
+    const float* r0 = xp + 2 * oh * g.W;
+    const float* r1 = r0 + g.W;
+    float* yr = yp + oh * g.OW;
+    int32_t* ir = ip + oh * g.OW;
+    const int32_t base = static_cast<int32_t>(2 * oh * g.W);
+    for (int64_t ow = 0; ow < g.OW; ++ow) {
+      const int32_t i0 = base + static_cast<int32_t>(2 * ow);
+      float best = r0[2 * ow];
+      int32_t arg = i0;
+      float v = r0[2 * ow + 1];
+      if (takes(v, best)) best = v, arg = i0 + 1;
+      v = r1[2 * ow];
+      if (takes(v, best)) best = v, arg = i0 + W;
+      v = r1[2 * ow + 1];
+      if (takes(v, best)) best = v, arg = i0 + W + 1;
+      yr[ow] = best;
+      ir[ow] = arg;
+    }
+  }
+}
+
 }  // namespace
 
 void max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* idx) {
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
+  if (is_max2x2(g)) {
+    parallel_for(g.planes, plane_grain(P), [&](int64_t begin, int64_t end) {
+      for (int64_t pl = begin; pl < end; ++pl)
+        max2x2_plane(g, x + pl * HW, y + pl * P, idx + pl * P);
+    });
+    return;
+  }
   parallel_for(g.planes, plane_grain(P), [&](int64_t begin, int64_t end) {
     for (int64_t pl = begin; pl < end; ++pl) {
       const float* xp = x + pl * HW;

@@ -12,6 +12,13 @@ import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
 import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
 import { TOL } from '../helpers/tolerance';
 
+interface Conv2dCaseOptions {
+  stride?: number;
+  padding?: 'same' | number | [number, number, number, number];
+  dilation?: number;
+  groups?: number;
+}
+
 interface ConvCase {
   name: string;
   op: 'conv1d' | 'conv2d' | 'convTranspose2d';
@@ -88,6 +95,93 @@ describe('convolution backward agrees with finite differences', () => {
       const yn = conv2d(xn, w, b, { padding: 1 });
       expectClose(yn.data as Float32Array, all.slice(n * 144, (n + 1) * 144), TOL.value);
     }
+  });
+});
+
+// Direct loops over the definition: y, and for dy the input and weight gradients. The
+// kernels' fast paths (stride-1 input gradient run as a forward convolution, column tiles of a
+// few output rows, padded column rows) are checked against it on awkward shapes.
+function naiveConv2d(
+  x: Float32Array, w: Float32Array, dy: Float32Array,
+  [N, C, H, W]: number[], [K, Cg, KH, KW]: number[], [OH, OW]: number[],
+  [sh, sw]: number[], [pt, pl]: number[], [dh, dw]: number[], G: number,
+) {
+  const Kg = K / G;
+  const y = new Float64Array(N * K * OH * OW);
+  const dx = new Float64Array(x.length);
+  const dwt = new Float64Array(w.length);
+  for (let n = 0; n < N; ++n)
+    for (let k = 0; k < K; ++k)
+      for (let oh = 0; oh < OH; ++oh)
+        for (let ow = 0; ow < OW; ++ow) {
+          const yi = ((n * K + k) * OH + oh) * OW + ow;
+          for (let c = 0; c < Cg; ++c)
+            for (let i = 0; i < KH; ++i)
+              for (let j = 0; j < KW; ++j) {
+                const ih = oh * sh - pt + i * dh;
+                const iw = ow * sw - pl + j * dw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((n * C + Math.floor(k / Kg) * Cg + c) * H + ih) * W + iw;
+                const wi = ((k * Cg + c) * KH + i) * KW + j;
+                y[yi] += w[wi] * x[xi];
+                dx[xi] += w[wi] * dy[yi];
+                dwt[wi] += x[xi] * dy[yi];
+              }
+        }
+  return { y, dx, dw: dwt };
+}
+
+describe('convolution fast paths match direct loops', () => {
+  // [x shape, w shape, options]; OH/OW large enough for several column tiles, P not a multiple
+  // of 16, padding larger than the kernel (general input-gradient path), groups, dilation.
+  const shapes: [string, number[], number[], Conv2dCaseOptions][] = [
+    ['3x3 same, tiles, N=3', [3, 8, 50, 41], [5, 8, 3, 3], { padding: 'same' }],
+    ['1 channel 3x3 valid', [2, 1, 28, 28], [4, 1, 3, 3], {}],
+    ['5x3 asymmetric padding', [2, 3, 9, 17], [4, 3, 5, 3], { padding: [2, 0, 1, 1] }],
+    ['dilation 2, groups 2', [2, 4, 11, 13], [6, 2, 3, 3], { dilation: 2, padding: 1, groups: 2 }],
+    ['padding past the kernel', [1, 2, 6, 7], [3, 2, 3, 3], { padding: 3 }],
+    ['1x1 with padding', [2, 3, 5, 4], [2, 3, 1, 1], { padding: 1 }],
+    ['stride 2 (general path)', [2, 3, 9, 10], [4, 3, 3, 3], { stride: 2, padding: 'same' }],
+    ['1x1 kernel, one pixel', [4, 5, 1, 1], [3, 5, 1, 1], {}],
+  ];
+  it.each(shapes)('%s: x=%j w=%j %j', (_, xs, ws, o) => {
+    const [x, w, r] = sampleInputs([xs, ws, [1]], 11);
+    const y = conv2d(x, w, null, o);
+    const dy = sampleInputs([y.shape], 12)[0];
+    y.mul(dy).sum().backward();
+    const s = typeof o.stride === 'number' ? o.stride : 1;
+    const d = typeof o.dilation === 'number' ? o.dilation : 1;
+    const [H, W] = [xs[2], xs[3]];
+    const [OH, OW] = [y.shape[2], y.shape[3]];
+    let pt: number, pl: number;
+    if (o.padding === 'same') {
+      pt = Math.floor(Math.max((OH - 1) * s + d * (ws[2] - 1) + 1 - H, 0) / 2);
+      pl = Math.floor(Math.max((OW - 1) * s + d * (ws[3] - 1) + 1 - W, 0) / 2);
+    } else if (Array.isArray(o.padding)) {
+      [pt, pl] = [o.padding[0], o.padding[2]];
+    } else {
+      pt = pl = o.padding ?? 0;
+    }
+    void r;
+    const ref = naiveConv2d(
+      x.data as Float32Array, w.data as Float32Array, dy.data as Float32Array,
+      xs, ws, [OH, OW], [s, s], [pt, pl], [d, d], o.groups ?? 1,
+    );
+    expectClose(y.data as Float32Array, Float32Array.from(ref.y), TOL.accum);
+    expectClose(x.grad?.data as Float32Array, Float32Array.from(ref.dx), TOL.accum);
+    expectClose(w.grad?.data as Float32Array, Float32Array.from(ref.dw), TOL.accum);
+  });
+
+  it('convTranspose2d at stride 1 (the input-gradient path) with bias matches direct loops', () => {
+    const [x, w, b] = sampleInputs([[2, 3, 7, 6], [3, 4, 3, 3], [4]], 13);
+    const y = convTranspose2d(x, w, b, { padding: 1 });
+    // convTranspose2d(x) = conv2d's input gradient for dy = x, plus bias
+    const ref = naiveConv2d(
+      new Float32Array(2 * 4 * 7 * 6), w.data as Float32Array, x.data as Float32Array,
+      [2, 4, 7, 6], [3, 4, 3, 3], [7, 6], [1, 1], [1, 1], [1, 1], 1,
+    );
+    const want = Float32Array.from(ref.dx, (v, i) => v + (b.data as Float32Array)[Math.floor(i / 42) % 4]);
+    expectClose(y.data as Float32Array, want, TOL.accum);
   });
 });
 

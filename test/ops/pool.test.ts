@@ -89,6 +89,62 @@ describe('pooling backward agrees with finite differences', () => {
   });
 });
 
+// Max pooling by the definition (first maximum in window order, NaN wins), for the 2 x 2,
+// stride 2 fast path: values, argmax-routed gradients, ties, NaN, odd sizes and ceil mode
+// (whose last window leaves the input, so it takes the general path).
+function naiveMaxPool2d(x: Float32Array, planes: number, H: number, W: number, OH: number, OW: number) {
+  const y = new Float32Array(planes * OH * OW);
+  const arg = new Int32Array(planes * OH * OW);
+  for (let p = 0; p < planes; ++p)
+    for (let oh = 0; oh < OH; ++oh)
+      for (let ow = 0; ow < OW; ++ow) {
+        let best = -Infinity;
+        let at = -1;
+        for (let i = 0; i < 2; ++i)
+          for (let j = 0; j < 2; ++j) {
+            const ih = 2 * oh + i;
+            const iw = 2 * ow + j;
+            if (ih >= H || iw >= W) continue;
+            const v = x[(p * H + ih) * W + iw];
+            if (at < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+              best = v;
+              at = ih * W + iw;
+            }
+          }
+        y[(p * OH + oh) * OW + ow] = best;
+        arg[(p * OH + oh) * OW + ow] = at;
+      }
+  return { y, arg };
+}
+
+describe('maxPool2d 2x2 stride 2 fast path matches the definition', () => {
+  const shapes: [number[], boolean][] = [
+    [[3, 5, 26, 26], false], [[2, 3, 7, 9], false], [[4, 2, 3], false], [[1, 1, 2, 2], false],
+    [[2, 3, 7, 9], true], [[1, 2, 2, 5], false],
+  ];
+  it.each(shapes)('x=%j ceilMode=%s, with ties and NaN', (shape, ceilMode) => {
+    const [x0] = sampleInputs([shape], 21);
+    const data = Float32Array.from(x0.data as Float32Array, (v) => Math.round(v * 3) / 3);
+    data[1] = NaN;
+    if (data.length > 7) data[7] = NaN;
+    const x = tensor(data, shape, { requiresGrad: true });
+    const y = maxPool2d(x, { kernelSize: 2, ceilMode });
+    const [H, W] = shape.slice(-2);
+    const [OH, OW] = y.shape.slice(-2);
+    const planes = data.length / (H * W);
+    const ref = naiveMaxPool2d(data, planes, H, W, OH, OW);
+    expect(Array.from(y.data as Float32Array)).toEqual(Array.from(ref.y));
+    const dy = sampleInputs([y.shape], 22)[0];
+    y.mul(dy).sum().backward();
+    const dx = new Float32Array(data.length);
+    for (let k = 0; k < ref.arg.length; ++k) {
+      const p = Math.floor(k / (OH * OW));
+      if (ref.arg[k] >= 0) dx[p * H * W + ref.arg[k]] += (dy.data as Float32Array)[k];
+    }
+    expect(Array.from(x.grad?.data as Float32Array)).toEqual(Array.from(dx));
+  });
+});
+
 describe('pooling argument errors', () => {
   const x = zeros([2, 3, 8, 8]);
   it('names padding larger than half the kernel', () => {
