@@ -1,6 +1,7 @@
 // Elementwise kernels. Flat loops over contiguous data split over the pool; broadcast ops go
 // through for_each_row (strided.h). Formulas follow PyTorch's definitions (GELU with erf,
-// softplus with its linear threshold, ELU's gradient from its output).
+// softplus with its linear threshold, ELU's gradient from its output). exp, log, tanh, sigmoid
+// and GELU run the vectorised math of vmath.h on each chunk.
 #include "elementwise.h"
 
 #include <cmath>
@@ -8,13 +9,12 @@
 
 #include "../runtime/pool.h"
 #include "strided.h"
+#include "vmath.h"
 
 namespace neurite {
 namespace {
 
 constexpr int64_t kGrain = 32768;
-constexpr float kSqrt1_2 = 0.70710678118654752440f;
-constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 constexpr float kSqrt2OverPi = 0.79788456080286535588f;
 
 template <class F>
@@ -22,6 +22,11 @@ void flat(int64_t n, F f) {
   parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) f(i);
   });
+}
+
+// y = f(x) over the pool, one vmath call per chunk.
+void flat_vm(VMathUnary f, float* y, const float* x, int64_t n) {
+  parallel_for(n, kGrain, [&](int64_t begin, int64_t end) { f(y + begin, x + begin, end - begin); });
 }
 
 inline float sigmoidf(float x) {
@@ -33,8 +38,8 @@ inline float sigmoidf(float x) {
 void unary_forward(Unary op, float* y, const float* x, int64_t n, float alpha, float beta) {
   switch (op) {
     case Unary::kNeg: flat(n, [&](int64_t i) { y[i] = -x[i]; }); break;
-    case Unary::kExp: flat(n, [&](int64_t i) { y[i] = std::exp(x[i]); }); break;
-    case Unary::kLog: flat(n, [&](int64_t i) { y[i] = std::log(x[i]); }); break;
+    case Unary::kExp: flat_vm(vmath().exp, y, x, n); break;
+    case Unary::kLog: flat_vm(vmath().log, y, x, n); break;
     case Unary::kSqrt: flat(n, [&](int64_t i) { y[i] = std::sqrt(x[i]); }); break;
     case Unary::kRsqrt: flat(n, [&](int64_t i) { y[i] = 1.0f / std::sqrt(x[i]); }); break;
     case Unary::kAbs: flat(n, [&](int64_t i) { y[i] = std::fabs(x[i]); }); break;
@@ -47,17 +52,10 @@ void unary_forward(Unary op, float* y, const float* x, int64_t n, float alpha, f
     case Unary::kElu:
       flat(n, [&](int64_t i) { y[i] = x[i] > 0 ? x[i] : alpha * std::expm1(x[i]); });
       break;
-    case Unary::kGelu:
-      flat(n, [&](int64_t i) { y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kSqrt1_2)); });
-      break;
-    case Unary::kGeluTanh:
-      flat(n, [&](int64_t i) {
-        float v = x[i];
-        y[i] = 0.5f * v * (1.0f + std::tanh(kSqrt2OverPi * (v + 0.044715f * v * v * v)));
-      });
-      break;
-    case Unary::kSigmoid: flat(n, [&](int64_t i) { y[i] = sigmoidf(x[i]); }); break;
-    case Unary::kTanh: flat(n, [&](int64_t i) { y[i] = std::tanh(x[i]); }); break;
+    case Unary::kGelu: flat_vm(vmath().gelu, y, x, n); break;       // x Phi(x)
+    case Unary::kGeluTanh: flat_vm(vmath().gelu_tanh, y, x, n); break;
+    case Unary::kSigmoid: flat_vm(vmath().sigmoid, y, x, n); break;
+    case Unary::kTanh: flat_vm(vmath().tanh, y, x, n); break;
     case Unary::kSoftplus:
       flat(n, [&](int64_t i) {
         float bx = x[i] * alpha;
@@ -113,14 +111,11 @@ void unary_backward(Unary op, float* dx, const float* dy, const float* x, const 
     case Unary::kElu:
       flat(n, [&](int64_t i) { dx[i] = x[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha); });
       break;
-    case Unary::kGelu:
-      flat(n, [&](int64_t i) {
-        float v = x[i];
-        float cdf = 0.5f * (1.0f + std::erf(v * kSqrt1_2));
-        float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
-        dx[i] = dy[i] * (cdf + v * pdf);
-      });
+    case Unary::kGelu: {  // dx = dy * (Phi(x) + x phi(x))
+      const auto f = vmath().gelu_backward;
+      parallel_for(n, kGrain, [&](int64_t b, int64_t e) { f(dx + b, dy + b, x + b, e - b); });
       break;
+    }
     case Unary::kGeluTanh:
       flat(n, [&](int64_t i) {
         float v = x[i];
