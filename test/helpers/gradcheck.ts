@@ -32,6 +32,18 @@ export function sampleInputs(shapes: number[][], seed: number, lo = -1, hi = 1):
   });
 }
 
+/** Moves every value of x closer than `margin` to one of `points` (kinks, divisors' 0) out to
+ *  the margin, in place; returns x. */
+export function awayFrom(x: Tensor, points: number[], margin = 0.1): Tensor {
+  const d = x.data as Float32Array;
+  for (let i = 0; i < d.length; ++i) {
+    for (const p of points) {
+      if (Math.abs(d[i] - p) < margin) d[i] = d[i] >= p ? p + margin : p - margin;
+    }
+  }
+  return x;
+}
+
 function toOutputs(y: Tensor | Tensor[]): Tensor[] {
   return Array.isArray(y) ? y : [y];
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as nt from '../../lib/index';
 import { nn, Tensor, tensor, zeros } from '../../lib/index';
+import { backwardWeighted, expectGrad, expectParamGrads } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
 import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
 import { TOL } from '../helpers/tolerance';
@@ -90,11 +91,9 @@ describe('PyTorch weights through loadStateDict give PyTorch outputs and gradien
       const xs = c.inputs.map((x) => toTensor(x, true));
       const y = m.forward(...xs) as Tensor;
       expectClose(y, toTensor(c.output), TOL.value);
-      y.mul(toTensor(c.r)).sum().backward();
-      xs.forEach((x, i) => expectClose(x.grad as Tensor, toTensor(c.inputGrads[i]), TOL.grad));
-      for (const [k, p] of m.namedParameters()) {
-        expectClose(p.grad as Tensor, toTensor(c.paramGrads[k]), TOL.grad);
-      }
+      backwardWeighted(y, c.r);
+      xs.forEach((x, i) => expectGrad(x, c.inputGrads[i]));
+      expectParamGrads(m, c.paramGrads);
     });
   }
 });

@@ -10,6 +10,7 @@ import {
   packPaddedSequence, packSequence, padPackedSequence, padSequence, PackedSequence,
 } from '../../lib/nn/rnn_utils';
 import { rnnLayer } from '../../lib/ops/rnn';
+import { backwardWeighted, expectGrad, expectParamGrads } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
 import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
 import { gradcheck, sampleInputs } from '../helpers/gradcheck';
@@ -84,16 +85,12 @@ describe('recurrent modules match PyTorch (outputs, final states, all gradients)
       expectClose(out, toTensor(c.out), TOL.value);
       expectClose(hN, toTensor(c.h_n), TOL.value);
       if (cN) expectClose(cN, toTensor(c.c_n as FixtureTensor), TOL.value);
-      let loss = out.mul(toTensor(c.r_out)).sum().add(hN.mul(toTensor(c.r_h)).sum());
-      if (cN) loss = loss.add(cN.mul(toTensor(c.r_c as FixtureTensor)).sum());
-      loss.backward();
-      expectClose(x.grad as Tensor, toTensor(c.grads.x), TOL.grad);
-      expectClose(h0.grad as Tensor, toTensor(c.grads.h0), TOL.grad);
-      if (c0) expectClose(c0.grad as Tensor, toTensor(c.grads.c0), TOL.grad);
-      for (const [k, p] of m.namedParameters()) {
-        expect(p.grad, k).not.toBeNull();
-        expectClose(p.grad as Tensor, toTensor(c.paramGrads[k]), TOL.grad);
-      }
+      if (cN) backwardWeighted([out, hN, cN], [c.r_out, c.r_h, c.r_c as FixtureTensor]);
+      else backwardWeighted([out, hN], [c.r_out, c.r_h]);
+      expectGrad(x, c.grads.x);
+      expectGrad(h0, c.grads.h0);
+      if (c0) expectGrad(c0, c.grads.c0);
+      expectParamGrads(m, c.paramGrads);
     });
   }
 });
@@ -131,22 +128,20 @@ describe('cells match PyTorch', () => {
       const x = toTensor(c.x, true);
       const h0 = toTensor(c.h0, true);
       const c0 = c.c0 ? toTensor(c.c0, true) : null;
-      let loss: Tensor;
       if (m instanceof LSTMCell) {
         const [h, cc] = m.forward(x, [h0, c0 as Tensor]);
         expectClose(h, toTensor(c.h), TOL.value);
         expectClose(cc, toTensor(c.c as FixtureTensor), TOL.value);
-        loss = h.mul(toTensor(c.r_h)).sum().add(cc.mul(toTensor(c.r_c as FixtureTensor)).sum());
+        backwardWeighted([h, cc], [c.r_h, c.r_c as FixtureTensor]);
       } else {
         const h = (m as GRUCell).forward(x, h0);
         expectClose(h, toTensor(c.h), TOL.value);
-        loss = h.mul(toTensor(c.r_h)).sum();
+        backwardWeighted(h, c.r_h);
       }
-      loss.backward();
-      expectClose(x.grad as Tensor, toTensor(c.grads.x), TOL.grad);
-      expectClose(h0.grad as Tensor, toTensor(c.grads.h0), TOL.grad);
-      if (c0) expectClose(c0.grad as Tensor, toTensor(c.grads.c0), TOL.grad);
-      for (const [k, p] of m.namedParameters()) expectClose(p.grad as Tensor, toTensor(c.paramGrads[k]), TOL.grad);
+      expectGrad(x, c.grads.x);
+      expectGrad(h0, c.grads.h0);
+      if (c0) expectGrad(c0, c.grads.c0);
+      expectParamGrads(m, c.paramGrads);
     });
   }
 });

@@ -5,22 +5,14 @@ import {
   elu, gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, softplus, tanh, tensor, exp, sum,
   Tensor, type GeluOptions, type SoftplusOptions,
 } from '../../lib/index';
+import { checkOpCase, opCases, opCaseTitle, type OpCase } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
-import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
-import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
-import { TOL, type Tolerance } from '../helpers/tolerance';
+import { exactly } from '../helpers/errors';
+import { awayFrom, expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
+import { TOL } from '../helpers/tolerance';
 
 type Kwargs = Record<string, unknown>;
-
-interface Case {
-  name: string;
-  op: string;
-  args: FixtureTensor[];
-  kwargs?: Kwargs;
-  out: FixtureTensor;
-  r?: FixtureTensor;
-  grads?: (FixtureTensor | null)[];
-}
+type Case = OpCase<Kwargs>;
 
 /** Each fixture op name, called through the function API. */
 const OPS: Record<string, (x: Tensor, kw: Kwargs) => Tensor> = {
@@ -50,29 +42,15 @@ const METHODS: Record<string, (x: Tensor, kw: Kwargs) => Tensor> = {
   logSoftmax: (x, kw) => x.logSoftmax(kw.dim as number),
 };
 
-function expectMatches(got: Tensor | null, want: FixtureTensor, tol: Tolerance): void {
-  expect(got).not.toBeNull();
-  expect((got as Tensor).dtype).toBe(want.dtype);
-  expectClose(got as Tensor, toTensor(want), tol);
-}
-
+/** Runs one fixture case through `run` (the op's one input is a tensor). */
 function checkCase(c: Case, run: (x: Tensor, kw: Kwargs) => Tensor): void {
-  const x = toTensor(c.args[0], (c.grads?.[0] ?? null) !== null);
-  const y = run(x, c.kwargs ?? {});
-  expectMatches(y, c.out, TOL.value);
-  if (!c.r || !c.grads?.[0]) return;
-  y.mul(toTensor(c.r)).sum().backward();
-  expectMatches(x.grad, c.grads[0], TOL.grad);
+  checkOpCase(c, ([x], kw) => run(x as Tensor, kw));
 }
 
-const FILES = ['activation', 'softmax'];
-const CASES = FILES.flatMap((f) => fixtureFile(`elementwise/${f}`).cases as Case[]);
+const CASES: Case[] = opCases('elementwise', ['activation', 'softmax']);
 
 describe('activations match PyTorch', () => {
-  for (const c of CASES) {
-    const what = c.r ? 'values and gradients' : 'values';
-    it(`${c.op} ${what} match PyTorch: ${c.name}`, () => checkCase(c, OPS[c.op]));
-  }
+  for (const c of CASES) it(opCaseTitle(c), () => checkCase(c, OPS[c.op]));
 });
 
 describe('activation methods mirror the functions', () => {
@@ -115,17 +93,6 @@ describe('activations on int32 and 0-d inputs', () => {
 });
 
 // --- gradient checks ---------------------------------------------------------------------------
-
-/** Moves every value closer than `margin` to one of `points` out to the margin. */
-function awayFrom(x: Tensor, points: number[], margin = 0.1): Tensor {
-  const d = x.data as Float32Array;
-  for (let i = 0; i < d.length; ++i) {
-    for (const p of points) {
-      if (Math.abs(d[i] - p) < margin) d[i] = d[i] >= p ? p + margin : p - margin;
-    }
-  }
-  return x;
-}
 
 describe('activation backward agrees with finite differences', () => {
   const POINTWISE: [string, (x: Tensor) => Tensor, number[]][] = [
@@ -185,11 +152,6 @@ describe('activation gradients accumulate and are skipped without requiresGrad',
 });
 
 // --- errors ------------------------------------------------------------------------------------
-
-/** A RegExp matching exactly `text` (no metacharacters to escape by hand). */
-function exactly(text: string): RegExp {
-  return new RegExp('^' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
-}
 
 describe('activation errors name the function and argument', () => {
   const UNARY: [string, (x: Tensor) => Tensor][] = [

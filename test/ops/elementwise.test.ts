@@ -6,23 +6,14 @@ import {
   sign, sqrt, square, sub, clamp, where, logicalAnd, logicalOr, logicalNot, tensor, zeros, ones,
   Tensor, type DType,
 } from '../../lib/index';
-import { expectClose } from '../helpers/close';
-import { fixtureFile, isFixtureTensor, toTensor, type FixtureTensor } from '../helpers/fixtures';
-import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
-import { TOL, type Tolerance } from '../helpers/tolerance';
+import { checkOpCase, opCases, opCaseTitle, type OpCase } from '../helpers/cases';
+import { exactly } from '../helpers/errors';
+import { isFixtureTensor } from '../helpers/fixtures';
+import { awayFrom, expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
 
 type Arg = Tensor | number;
 type Kwargs = Record<string, unknown>;
-
-interface Case {
-  name: string;
-  op: string;
-  args: (FixtureTensor | number)[];
-  kwargs?: Kwargs;
-  out: FixtureTensor;
-  r?: FixtureTensor;
-  grads?: (FixtureTensor | null)[];
-}
+type Case = OpCase<Kwargs>;
 
 const T = (a: Arg): Tensor => a as Tensor;
 const bound = (v: unknown): number | null => (v === undefined ? null : (v as number | null));
@@ -85,49 +76,20 @@ const METHODS: Record<string, (args: Arg[], kw: Kwargs) => Tensor> = {
   cast: ([x], kw) => T(x).to(kw.dtype as DType),
 };
 
-function loadCases(file: string): Case[] {
-  return fixtureFile(file).cases as Case[];
-}
-
-function expectMatches(got: Tensor | null, want: FixtureTensor, tol: Tolerance): void {
-  expect(got).not.toBeNull();
-  expect((got as Tensor).dtype).toBe(want.dtype);
-  expectClose(got as Tensor, toTensor(want), tol);
-}
-
-/** Runs one fixture case: output value and dtype, then the gradients of sum(r * y). */
-function checkCase(c: Case, run: (args: Arg[], kw: Kwargs) => Tensor): void {
-  const args = c.args.map((a, i) =>
-    isFixtureTensor(a) ? toTensor(a, (c.grads?.[i] ?? null) !== null) : a,
-  );
-  const y = run(args, c.kwargs ?? {});
-  expectMatches(y, c.out, TOL.value);
-  if (!c.r || !c.grads) return;
-  y.mul(toTensor(c.r)).sum().backward();
-  c.grads.forEach((g, i) => {
-    if (g) expectMatches(T(args[i]).grad, g, TOL.grad);
-  });
-}
-
-const FILES = ['arithmetic', 'pow', 'extremes', 'unary', 'compare', 'select'];
+const CASES: Case[] = opCases('elementwise', [
+  'arithmetic', 'pow', 'extremes', 'unary', 'compare', 'select',
+]);
 
 describe('elementwise ops match PyTorch', () => {
-  for (const file of FILES) {
-    for (const c of loadCases(`elementwise/${file}`)) {
-      const what = c.r ? 'values and gradients' : 'values';
-      it(`${c.op} ${what} match PyTorch: ${c.name}`, () => checkCase(c, OPS[c.op]));
-    }
-  }
+  for (const c of CASES) it(opCaseTitle(c), () => checkOpCase(c, OPS[c.op]));
 });
 
 describe('elementwise methods mirror the functions', () => {
   const seen = new Set<string>();
-  for (const file of FILES) {
-    for (const c of loadCases(`elementwise/${file}`)) {
-      if (seen.has(c.op) || !(c.op in METHODS) || !isFixtureTensor(c.args[0])) continue;
-      seen.add(c.op);
-      it(`x.${c.op}(...) matches PyTorch: ${c.name}`, () => checkCase(c, METHODS[c.op]));
-    }
+  for (const c of CASES) {
+    if (seen.has(c.op) || !(c.op in METHODS) || !isFixtureTensor(c.args[0])) continue;
+    seen.add(c.op);
+    it(`x.${c.op}(...) matches PyTorch: ${c.name}`, () => checkOpCase(c, METHODS[c.op]));
   }
   it('covers every method', () => {
     expect([...seen].sort()).toEqual(Object.keys(METHODS).sort());
@@ -181,17 +143,6 @@ describe('elementwise dtypes (neurite by design)', () => {
 });
 
 // --- gradient checks ---------------------------------------------------------------------------
-
-/** Moves every value closer than `margin` to a kink at one of `points` out to the margin. */
-function awayFrom(x: Tensor, points: number[], margin = 0.1): Tensor {
-  const d = x.data as Float32Array;
-  for (let i = 0; i < d.length; ++i) {
-    for (const p of points) {
-      if (Math.abs(d[i] - p) < margin) d[i] = d[i] >= p ? p + margin : p - margin;
-    }
-  }
-  return x;
-}
 
 /** y = x + delta with |delta| >= margin: no ties for maximum/minimum. */
 function untied(x: Tensor, seed: number): Tensor {
@@ -327,11 +278,6 @@ describe('elementwise gradients accumulate and skip inputs without requiresGrad'
 });
 
 // --- errors ------------------------------------------------------------------------------------
-
-/** A RegExp matching exactly `text` (no metacharacters to escape by hand). */
-function exactly(text: string): RegExp {
-  return new RegExp('^' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
-}
 
 describe('elementwise errors name the function and argument', () => {
   const BINARY = { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge };

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { tensor, Tensor, zeros } from '../../lib/index';
 import { batchNorm, groupNorm, layerNorm } from '../../lib/ops/norm';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm } from '../../lib/nn/normalization';
+import { backwardWeighted, expectGrad } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
 import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
 import { gradcheck, sampleInputs } from '../helpers/gradcheck';
@@ -24,10 +25,10 @@ interface BnCase {
 /** y, then L = sum(r * y) backward; checks y and the gradients the fixture holds. */
 function checkStep(y: Tensor, step: Fx, tensors: Record<string, Tensor | null>): void {
   expectClose(y, toTensor(step.y), TOL.value);
-  y.mul(toTensor(step.r)).sum().backward();
+  backwardWeighted(y, step.r);
   for (const [name, t] of Object.entries(tensors)) {
     if (!t || !step['d' + name]) continue;
-    expectClose(t.grad as Tensor, toTensor(step['d' + name]), TOL.grad);
+    expectGrad(t, step['d' + name]);
     t.grad = null;
   }
 }
@@ -103,14 +104,19 @@ describe('batchNorm op', () => {
 
 interface NormCase extends Fx {}
 
+/** x, and weight and bias where the case has them (all requiring grad), through f; then checkStep. */
+function checkAffine(c: NormCase, f: (x: Tensor, w: Tensor | null, b: Tensor | null) => Tensor): void {
+  const x = toTensor(c.x, true);
+  const w = c.weight ? toTensor(c.weight, true) : null;
+  const b = c.bias ? toTensor(c.bias, true) : null;
+  checkStep(f(x, w, b), c, { x, weight: w, bias: b });
+}
+
 describe('layerNorm / LayerNorm', () => {
   const file = fixtureFile('norm/layernorm') as unknown as Record<string, NormCase & { normalizedShape: number[]; eps: number }>;
   for (const [name, c] of Object.entries(file)) {
     it(`${name}: output and gradients equal PyTorch`, () => {
-      const x = toTensor(c.x, true);
-      const w = c.weight ? toTensor(c.weight, true) : null;
-      const b = c.bias ? toTensor(c.bias, true) : null;
-      checkStep(layerNorm(x, c.normalizedShape, w, b, c.eps), c, { x, weight: w, bias: b });
+      checkAffine(c, (x, w, b) => layerNorm(x, c.normalizedShape, w, b, c.eps));
     });
   }
   it('the module has weight 1 and bias 0 of normalizedShape and normalises the last dims', () => {
@@ -136,10 +142,7 @@ describe('groupNorm / GroupNorm', () => {
   const file = fixtureFile('norm/groupnorm') as unknown as Record<string, NormCase & { numGroups: number; eps: number }>;
   for (const [name, c] of Object.entries(file)) {
     it(`${name}: output and gradients equal PyTorch`, () => {
-      const x = toTensor(c.x, true);
-      const w = c.weight ? toTensor(c.weight, true) : null;
-      const b = c.bias ? toTensor(c.bias, true) : null;
-      checkStep(groupNorm(x, c.numGroups, w, b, c.eps), c, { x, weight: w, bias: b });
+      checkAffine(c, (x, w, b) => groupNorm(x, c.numGroups, w, b, c.eps));
     });
   }
   it('the module matches the op and has PyTorch keys', () => {

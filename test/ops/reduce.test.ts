@@ -5,10 +5,11 @@ import {
   amax, amin, argmax, argmin, logSumExp, max, mean, min, std, sum, tensor, var as variance,
   zeros, ones, Tensor, type ValuesIndices, type VarOptions,
 } from '../../lib/index';
+import { checkOpCase, opCases, opCaseTitle, type OpCase } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
-import { fixtureFile, isFixtureTensor, toTensor, type FixtureTensor } from '../helpers/fixtures';
+import { exactly } from '../helpers/errors';
 import { expectAccumulates, gradcheck } from '../helpers/gradcheck';
-import { TOL, type Tolerance } from '../helpers/tolerance';
+import { TOL } from '../helpers/tolerance';
 
 type Dim = number | number[] | null | undefined;
 interface Kwargs {
@@ -17,15 +18,7 @@ interface Kwargs {
   correction?: number;
 }
 
-interface Case {
-  name: string;
-  op: string;
-  args: FixtureTensor[];
-  kwargs?: Kwargs;
-  out: FixtureTensor | { values: FixtureTensor; indices: FixtureTensor };
-  r?: FixtureTensor;
-  grads?: (FixtureTensor | null)[];
-}
+type Case = OpCase<Kwargs>;
 
 type Result = Tensor | ValuesIndices;
 
@@ -64,39 +57,15 @@ const METHODS: Record<string, (x: Tensor, kw: Kwargs) => Result> = {
   logSumExp: (x, kw) => x.logSumExp(kw.dim, kw.keepDim),
 };
 
-function expectMatches(got: Tensor | null, want: FixtureTensor, tol: Tolerance): void {
-  expect(got).not.toBeNull();
-  expect((got as Tensor).dtype).toBe(want.dtype);
-  expectClose(got as Tensor, toTensor(want), tol);
-}
-
+/** Runs one fixture case through `run` (the op's one input is a tensor). */
 function checkCase(c: Case, run: (x: Tensor, kw: Kwargs) => Result): void {
-  const x = toTensor(c.args[0], (c.grads?.[0] ?? null) !== null);
-  const out = run(x, c.kwargs ?? {});
-  let y: Tensor;
-  if (isFixtureTensor(c.out)) {
-    expect(out).toBeInstanceOf(Tensor);
-    y = out as Tensor;
-    expectMatches(y, c.out, TOL.value);
-  } else {
-    const vi = out as ValuesIndices;
-    expectMatches(vi.values, c.out.values, TOL.value);
-    expectMatches(vi.indices, c.out.indices, { atol: 0, rtol: 0 });
-    y = vi.values;
-  }
-  if (!c.r || !c.grads?.[0]) return;
-  y.mul(toTensor(c.r)).sum().backward();
-  expectMatches(x.grad, c.grads[0], TOL.grad);
+  checkOpCase(c, ([x], kw) => run(x as Tensor, kw));
 }
 
-const FILES = ['sum', 'extremes', 'statistics'];
-const CASES = FILES.flatMap((f) => fixtureFile(`reduce/${f}`).cases as Case[]);
+const CASES: Case[] = opCases('reduce', ['sum', 'extremes', 'statistics']);
 
 describe('reductions match PyTorch', () => {
-  for (const c of CASES) {
-    const what = c.r ? 'values and gradients' : 'values';
-    it(`${c.op} ${what} match PyTorch: ${c.name}`, () => checkCase(c, OPS[c.op]));
-  }
+  for (const c of CASES) it(opCaseTitle(c), () => checkCase(c, OPS[c.op]));
 });
 
 describe('reduction methods mirror the functions', () => {
@@ -264,11 +233,6 @@ describe('reduction gradients accumulate and are skipped without requiresGrad', 
 });
 
 // --- errors ------------------------------------------------------------------------------------
-
-/** A RegExp matching exactly `text` (no metacharacters to escape by hand). */
-function exactly(text: string): RegExp {
-  return new RegExp('^' + text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
-}
 
 describe('reduction errors name the function and argument', () => {
   const x = zeros([2, 3]);

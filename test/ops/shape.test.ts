@@ -5,6 +5,7 @@ import {
   cat, chunk, clone, expand, flatten, narrow, permute, reshape, select, slice, split, squeeze,
   stack, t, tensor, transpose, unsqueeze, view, zeros, ones, arange, type Tensor,
 } from '../../lib/index';
+import { backwardWeighted, expectGrad } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
 import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
 import { expectAccumulates, gradcheck, sampleInputs } from '../helpers/gradcheck';
@@ -60,13 +61,8 @@ describe('shape ops against PyTorch', () => {
     const ys = outputs(OPS[c.op](xs, c.args));
     expect(ys.length).toBe(c.outputs.length);
     ys.forEach((y, k) => expectClose(y, toTensor(c.outputs[k]), TOL.value));
-    let L: Tensor | null = null;
-    ys.forEach((y, k) => {
-      const term = y.mul(toTensor(c.r[k])).sum();
-      L = L ? L.add(term) : term;
-    });
-    (L as unknown as Tensor).backward();
-    xs.forEach((x, k) => expectClose(x.grad as Tensor, toTensor(c.grads[k]), TOL.grad));
+    backwardWeighted(ys, c.r);
+    xs.forEach((x, k) => expectGrad(x, c.grads[k]));
   });
 
   it.each(named)('%s: backward agrees with finite differences', (_, c) => {
