@@ -200,10 +200,10 @@ export class Tensor {
   }
 
   // --- shape ------------------------------------------------------------------------------
-  reshape(...shape: number[] | [number[]]): Tensor {
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
     return sh.reshape(this, flatArgs(shape));
   }
-  view(...shape: number[] | [number[]]): Tensor {
+  view(...shape: number[] | [readonly number[]]): Tensor {
     return sh.reshape(this, flatArgs(shape), 'view');
   }
   flatten(startDim = 0, endDim = -1): Tensor {
@@ -225,10 +225,10 @@ export class Tensor {
   get T(): Tensor {
     return sh.permute(this, this.shape.map((_, i) => this.ndim - 1 - i));
   }
-  permute(...dims: number[] | [number[]]): Tensor {
+  permute(...dims: number[] | [readonly number[]]): Tensor {
     return sh.permute(this, flatArgs(dims));
   }
-  expand(...shape: number[] | [number[]]): Tensor {
+  expand(...shape: number[] | [readonly number[]]): Tensor {
     return sh.expand(this, flatArgs(shape));
   }
   expandAs(other: Tensor): Tensor {
@@ -400,8 +400,12 @@ export class Tensor {
   }
 }
 
-function flatArgs(args: number[] | [number[]]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
+function isShapeArg(v: unknown): v is Shape {
+  return Array.isArray(v);
+}
+
+function flatArgs(args: number[] | [readonly number[]]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
 }
 
 /** Records `out` as made by op `name` from `inputs` when grad mode is on and an input needs
@@ -493,12 +497,12 @@ function flattenInto(
  */
 export function tensor(
   values: NestedArray | Storage | ArrayLike<number>,
-  shapeOrOptions?: number[] | TensorOptions,
+  shapeOrOptions?: Shape | TensorOptions,
   maybeOptions?: TensorOptions,
 ): Tensor {
   const fn = 'tensor';
-  const shapeArg = Array.isArray(shapeOrOptions) ? shapeOrOptions : undefined;
-  const options = Array.isArray(shapeOrOptions) ? maybeOptions : shapeOrOptions;
+  const shapeArg = isShapeArg(shapeOrOptions) ? shapeOrOptions : undefined;
+  const options = isShapeArg(shapeOrOptions) ? maybeOptions : (shapeOrOptions as TensorOptions | undefined);
   let fallback: DType = 'float32';
   if (values instanceof Int32Array) fallback = 'int32';
   else if (values instanceof Uint8Array) fallback = 'bool';
@@ -551,7 +555,7 @@ export function tensor(
 
 function filled(
   fn: string,
-  shape: number[],
+  shape: Shape,
   value: number | boolean,
   options?: TensorOptions,
 ): Tensor {
@@ -569,15 +573,15 @@ function filledLike(fn: string, t: Tensor, value: number, options?: TensorOption
 }
 
 /** A tensor of `shape` filled with `value` (float32, or bool for a boolean value). */
-export function full(shape: number[], value: number | boolean, options?: TensorOptions): Tensor {
+export function full(shape: Shape, value: number | boolean, options?: TensorOptions): Tensor {
   return filled('full', shape, value, options);
 }
 
-export function zeros(shape: number[], options?: TensorOptions): Tensor {
+export function zeros(shape: Shape, options?: TensorOptions): Tensor {
   return filled('zeros', shape, 0, options);
 }
 
-export function ones(shape: number[], options?: TensorOptions): Tensor {
+export function ones(shape: Shape, options?: TensorOptions): Tensor {
   return filled('ones', shape, 1, options);
 }
 
@@ -595,7 +599,7 @@ export function fullLike(t: Tensor, value: number, options?: TensorOptions): Ten
 }
 
 /** Uniform draws in [low, high) from the seeded generator (default [0, 1)). */
-export function rand(shape: number[], options?: TensorOptions & { low?: number; high?: number }): Tensor {
+export function rand(shape: Shape, options?: TensorOptions & { low?: number; high?: number }): Tensor {
   const s = checkShape('rand', shape);
   const requiresGrad = floatOptions('rand', options);
   const low = options?.low ?? 0;
@@ -607,7 +611,7 @@ export function rand(shape: number[], options?: TensorOptions & { low?: number; 
 }
 
 /** Standard normal draws (or N(mean, std²)) from the seeded generator. */
-export function randn(shape: number[], options?: TensorOptions & { mean?: number; std?: number }): Tensor {
+export function randn(shape: Shape, options?: TensorOptions & { mean?: number; std?: number }): Tensor {
   const s = checkShape('randn', shape);
   const requiresGrad = floatOptions('randn', options);
   const std = options?.std ?? 1;
@@ -618,7 +622,7 @@ export function randn(shape: number[], options?: TensorOptions & { mean?: number
 }
 
 /** Uniform integers in [low, high), int32 (as torch.randint). */
-export function randint(low: number, high: number, shape: number[]): Tensor {
+export function randint(low: number, high: number, shape: Shape): Tensor {
   const s = checkShape('randint', shape);
   if (!Number.isInteger(low) || low < -(2 ** 31) || low >= 2 ** 31) {
     throw new RangeError(`randint: low must be an int32, got ${low}`);

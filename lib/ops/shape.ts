@@ -9,7 +9,7 @@ import { allocate, record, Tensor, type DType } from '../tensor';
 import { cast, checkTensor, sumToShape } from './elementwise';
 
 /** Same data, new shape (one dim may be -1). Shares storage with x. */
-export function reshape(x: Tensor, shape: number[], fn = 'reshape'): Tensor {
+export function reshape(x: Tensor, shape: Shape, fn = 'reshape'): Tensor {
   checkTensor(fn, 'input', x);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= -1)) {
     throw new RangeError(`${fn}: shape must be integers >= -1, got ${JSON.stringify(shape)}`);
@@ -79,7 +79,7 @@ function permuteRaw(x: Tensor, dims: number[]): Tensor {
 }
 
 /** Reorders dims: out.shape[i] = x.shape[dims[i]]. */
-export function permute(x: Tensor, dims: number[]): Tensor {
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
   checkTensor('permute', 'input', x);
   if (!Array.isArray(dims) || dims.length !== x.ndim) {
     throw new RangeError(
@@ -120,7 +120,7 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
 }
 
 /** Broadcasts x to `shape` (-1 keeps a dim); a copy, as neurite has no strided views. */
-export function expand(x: Tensor, shape: number[]): Tensor {
+export function expand(x: Tensor, shape: Shape): Tensor {
   checkTensor('expand', 'input', x);
   if (!Array.isArray(shape) || shape.length < x.ndim) {
     throw new RangeError(

@@ -22,7 +22,7 @@ export interface GradcheckOptions {
 }
 
 /** Random float32 inputs of the given shapes, uniform in [lo, hi), requiring grad. */
-export function sampleInputs(shapes: number[][], seed: number, lo = -1, hi = 1): Tensor[] {
+export function sampleInputs(shapes: readonly (readonly number[])[], seed: number, lo = -1, hi = 1): Tensor[] {
   const rnd = lcg(seed);
   return shapes.map((s) => {
     const n = s.reduce((p, d) => p * d, 1);

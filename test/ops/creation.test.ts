@@ -112,6 +112,14 @@ describe('filled creators', () => {
     expect(full([2], 2, { dtype: 'bool' }).data[0]).toBe(1);
   });
 
+  it("creators, reshape and expand take another tensor's readonly shape: zeros(x.shape)", () => {
+    const x = randn([2, 3]);
+    expect([...zeros(x.shape).shape]).toEqual([2, 3]);
+    expect([...randn(x.shape).shape]).toEqual([2, 3]);
+    expect([...x.reshape(x.shape).shape]).toEqual([2, 3]);
+    expect([...tensor([1, 2, 3, 4, 5, 6], x.shape).shape]).toEqual([2, 3]);
+  });
+
   it('zerosLike, onesLike and fullLike keep shape and dtype, not requiresGrad', () => {
     const x = tensor(Int32Array.from([1, 2, 3]), [3, 1]);
     expect(zerosLike(x).dtype).toBe('int32');

@@ -200,7 +200,7 @@ describe('native norm exports', () => {
       x.grad = w.grad = b.grad = null;
       const ys = [batchNorm(x, null, null, w, b, { training: true }), groupNorm(x, 4, w, b), layerNorm(x, [16, 16])];
       ys.reduce((s, y) => s.add(y.sum()), zeros([])).backward();
-      return [...ys, x.grad as Tensor, w.grad as Tensor, b.grad as Tensor].map((t) => Array.from(t.data));
+      return [...ys, x.grad as unknown as Tensor, w.grad as unknown as Tensor, b.grad as unknown as Tensor].map((t) => Array.from(t.data));
     };
     const before = getNumThreads();
     try {
