@@ -3,6 +3,8 @@
 // neurite runs through dist/index.js (npm run build:ts first); PyTorch through
 // bench/torch_rnn.py (/usr/bin/python3), interleaved block by block; medians of all calls.
 // Usage: node --expose-gc bench/rnn.mjs [--rounds 8] [--reps 5] [--json out.json]
+//        [--omp-wait passive|active|default] (PyTorch's OMP_WAIT_POLICY; passive by default, as the
+//        other benchmarks: spinning OpenMP threads collapse on a busy machine)
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
@@ -51,10 +53,17 @@ function timeNeurite(name, k) {
   return ms;
 }
 
+const ompWait = arg('omp-wait', 'passive');
+
 function startTorch() {
   const child = spawn('/usr/bin/python3', [path.join(HERE, 'torch_rnn.py')], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+    env: {
+      ...process.env,
+      OMP_NUM_THREADS: String(threads),
+      MKL_NUM_THREADS: String(threads),
+      ...(ompWait === 'default' ? {} : { OMP_WAIT_POLICY: ompWait.toUpperCase() }),
+    },
   });
   const lines = readline.createInterface({ input: child.stdout });
   const queue = [];
