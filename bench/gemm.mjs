@@ -117,7 +117,9 @@ function block(fn, n) {
 
 /** Starts bench/torch_gemm.py; returns { info, ask(line) -> Promise<object>, close() }. */
 async function startTorch(shapes, target, anyIsa) {
-  const env = { ...process.env };
+  // Debian's torch runs torch.mm on the system OpenBLAS, whose idle workers spin ~2^28 cycles
+  // after each call and would steal the second core from the next neurite block: shorten that.
+  const env = { OPENBLAS_THREAD_TIMEOUT: '4', ...process.env };
   if (!anyIsa) env.MKL_ENABLE_INSTRUCTIONS = 'AVX2';
   const child = spawn(PYTHON, [path.join(HERE, 'torch_gemm.py')], {
     env, stdio: ['pipe', 'pipe', 'inherit'],
@@ -160,8 +162,9 @@ async function main() {
     : null;
   const torch = opt.torch ? await startTorch(shapes, opt.target, opt.torchAnyIsa) : null;
   if (torch) {
-    console.log(`torch ${torch.info.torch} (mkl ${torch.info.mkl}, cpu capability ` +
-      `${torch.info.isa}${opt.torchAnyIsa ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
+    console.log(`torch ${torch.info.torch} (mkl ${torch.info.mkl}, BLAS: ` +
+      `${torch.info.blas ? `OpenBLAS, core ${torch.info.blas}` : 'not OpenBLAS'}` +
+      `${opt.torchAnyIsa ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
   }
   const fns = shapes.map(neuriteThunk);
   const results = [];
@@ -216,6 +219,10 @@ async function main() {
       f(n?.neurite_gflops), f(n?.openblas_gflops), f(n?.neurite_over_openblas, 2) + 'x']
         .map((c, j) => (j === 0 ? c : c.padStart(9))).join(' '));
     }
+  }
+  if (native) {
+    console.log('\n%peak: neurite (through JS) against the peak FMA loop of the C++ run, which ' +
+      'ran before the JS rounds; C++ nt / openblas / nt/oblas come from that run.');
   }
   torch?.close();
   mkdirSync(path.join(HERE, 'results'), { recursive: true });

@@ -3,7 +3,7 @@ time on request, so that neurite and PyTorch can be interleaved shape by shape.
 
 Protocol (one JSON object per line):
   stdin  line 1:    {"target": seconds per block, "shapes": [{"M", "N", "K", "ta", "tb"}...]}
-  stdout:           {"ready": true, "torch": version, "mkl": bool, "isa": str}
+  stdout:           {"ready": true, "torch": version, "mkl": bool, "isa": str, "blas": str}
   stdin  "threads N": torch.set_num_threads(N), then recalibrates ->
   stdout:           {"threads": N}
   stdin  "run I":   one timed block of shape I ->
@@ -15,11 +15,25 @@ BLAS as neurite's gemm does, with no copy. bench/gemm.mjs starts this script wit
 /usr/bin/python3 and, unless told otherwise, MKL_ENABLE_INSTRUCTIONS=AVX2 (the ISA neurite
 targets; this machine also has AVX-512).
 """
+import ctypes
 import json
 import sys
 import time
 
 import torch
+
+
+def blas_set_threads(n):
+    """Debian's torch (BLAS_INFO=generic) calls the system libblas.so.3, OpenBLAS here, whose
+    own threads torch.set_num_threads does not limit: set them too. Returns the BLAS core name
+    or None when the BLAS is not OpenBLAS."""
+    try:
+        blas = ctypes.CDLL("libblas.so.3")
+        blas.openblas_set_num_threads(ctypes.c_int(n))
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        return blas.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
 
 
 def thunk(s):
@@ -53,11 +67,13 @@ def main():
     reps = [1] * len(fns)
     isa = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "?"
     print(json.dumps({"ready": True, "torch": torch.__version__,
-                      "mkl": torch.backends.mkl.is_available(), "isa": isa}), flush=True)
+                      "mkl": torch.backends.mkl.is_available(), "isa": isa,
+                      "blas": blas_set_threads(1)}), flush=True)
     for line in sys.stdin:
         cmd, _, arg = line.strip().partition(" ")
         if cmd == "threads":
             torch.set_num_threads(int(arg))
+            blas_set_threads(int(arg))
             reps = [calibrate(fn, target) for fn in fns]
             print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
         elif cmd == "run":
