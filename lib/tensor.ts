@@ -33,6 +33,28 @@ export function allocate(dtype: DType, n: number): Storage {
   return new Uint8Array(n);
 }
 
+/** Below this many bytes a zero-filled array is as cheap as an uninitialised one. */
+const UNINITIALISED_BYTES = 1 << 16;
+
+/**
+ * Storage whose contents are unspecified, for outputs a kernel overwrites in full: large
+ * arrays skip the zero fill (and the page faults it brings), which otherwise costs as much as
+ * a memory-bound op itself. Never use it for a buffer that is accumulated into or read first.
+ */
+export function allocateUninitialised(dtype: DType, n: number): Storage {
+  const bytes = dtype === 'bool' ? n : 4 * n;
+  if (bytes < UNINITIALISED_BYTES) return allocate(dtype, n);
+  const buffer = Buffer.allocUnsafeSlow(bytes).buffer;
+  if (dtype === 'float32') return new Float32Array(buffer, 0, n);
+  if (dtype === 'int32') return new Int32Array(buffer, 0, n);
+  return new Uint8Array(buffer, 0, n);
+}
+
+/** Float32 storage a kernel overwrites in full (see allocateUninitialised). */
+export function uninitialisedF32(n: number): Float32Array {
+  return allocateUninitialised('float32', n) as Float32Array;
+}
+
 /** A number or boolean as stored in a tensor of `dtype`: bool stores 1 for any nonzero value
  *  (NaN included), as torch's bool(); int32 truncates toward zero (by the typed array). */
 function storable(v: number | boolean, dtype: DType): number {

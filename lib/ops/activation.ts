@@ -2,7 +2,7 @@
 // through native/kernels/softmax.cc. Definitions follow torch.nn.functional.
 import { native } from '../native';
 import { normalizeDim, view3 } from '../shape';
-import { record, Tensor } from '../tensor';
+import { record, Tensor, uninitialisedF32 } from '../tensor';
 import { cast, checkTensor, unary, UnaryOp } from './elementwise';
 
 /** max(x, 0). */
@@ -71,11 +71,11 @@ function softmaxOp(fn: string, x: Tensor, dim: number, log: boolean): Tensor {
   const d = normalizeDim(fn, dim, x.ndim);
   const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
   const [outer, D, inner] = view3(x.shape, d);
-  const y = new Float32Array(x.size);
+  const y = uninitialisedF32(x.size);
   native.softmaxForward(y, xf.data as Float32Array, outer, D, inner, log);
   const out = new Tensor(y, x.shape);
   return record(out, fn, [x], (dy) => {
-    const dx = new Float32Array(x.size);
+    const dx = uninitialisedF32(x.size);
     native.softmaxBackward(dx, dy.data as Float32Array, y, outer, D, inner, log);
     return [new Tensor(dx, x.shape)];
   });

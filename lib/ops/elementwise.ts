@@ -4,7 +4,7 @@
 import { noGrad } from '../autograd/grad_mode';
 import { native } from '../native';
 import { broadcastShapes, broadcastStrides, formatShape, shapesEqual, type Shape } from '../shape';
-import { allocate, record, Tensor, type DType, type TensorLike } from '../tensor';
+import { allocate, allocateUninitialised, record, Tensor, uninitialisedF32, type DType, type TensorLike } from '../tensor';
 import { sum } from './reduce';
 
 // Op codes shared with native/kernels/elementwise.h.
@@ -81,7 +81,7 @@ function binaryRaw(fn: string, op: BinaryOp, a: Tensor, b: Tensor, dtype: DType)
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const ac = a.dtype === dtype ? a : cast(a, dtype);
   const bc = b.dtype === dtype ? b : cast(b, dtype);
-  const out = allocate(dtype, shape.reduce((p, d) => p * d, 1)) as Float32Array | Int32Array;
+  const out = allocateUninitialised(dtype, shape.reduce((p, d) => p * d, 1)) as Float32Array | Int32Array;
   native.binary(
     op, out, ac.data as Float32Array, broadcastStrides(a.shape, shape),
     bc.data as Float32Array, broadcastStrides(b.shape, shape), shape,
@@ -180,11 +180,11 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 export function unary(fn: string, op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
   checkTensor(fn, 'input', x);
   const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
-  const y = new Float32Array(xf.size);
+  const y = uninitialisedF32(xf.size);
   native.unaryForward(op, y, xf.data as Float32Array, y.length, alpha, beta);
   const out = new Tensor(y, x.shape);
   return record(out, fn, [x], (dy) => {
-    const dx = new Float32Array(dy.size);
+    const dx = uninitialisedF32(dy.size);
     native.unaryBackward(
       op, dx, dy.data as Float32Array, xf.data as Float32Array, y, dx.length, alpha, beta,
     );
@@ -324,7 +324,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     out = cast(new Tensor(tmp, shape), 'bool');
     t = 'bool';
   } else {
-    const data = allocate(t, n) as Float32Array | Int32Array;
+    const data = allocateUninitialised(t, n) as Float32Array | Int32Array;
     native.where(
       data, c.data as Uint8Array, broadcastStrides(cond.shape, shape),
       xc.data as Float32Array, broadcastStrides(x.shape, shape),
@@ -346,7 +346,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'bool') {
     throw new TypeError(`cast: dtype must be 'float32', 'int32' or 'bool', got ${JSON.stringify(dtype)}`);
   }
-  const out = allocate(dtype, x.size);
+  const out = allocateUninitialised(dtype, x.size);
   native.cast(out, x.data, x.size);
   return new Tensor(out, x.shape);
 }

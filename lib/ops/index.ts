@@ -3,7 +3,7 @@
 // here say the same in the user's terms first.
 import { native } from '../native';
 import { contiguousStrides, formatShape, normalizeDim } from '../shape';
-import { allocate, record, Tensor } from '../tensor';
+import { allocateUninitialised, record, Tensor, uninitialisedF32 } from '../tensor';
 import { checkTensor } from './elementwise';
 import { view3 } from '../shape';
 
@@ -35,7 +35,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outShape = [...shape];
   outShape[d] = idx.length;
   const src = x.dtype === 'bool' ? null : x;
-  const out = allocate(x.dtype, outer * idx.length * inner);
+  const out = allocateUninitialised(x.dtype, outer * idx.length * inner);
   if (src) {
     native.indexSelect(out as Float32Array, src.data as Float32Array, outer, D, inner, idx);
   } else {
@@ -80,7 +80,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const idx = checkIndex('gather', index, x.shape[d]);
   const src = x.dtype === 'bool' ? null : x;
   if (!src) throw new TypeError('gather: input must be float32 or int32, got bool');
-  const out = allocate(x.dtype, index.size);
+  const out = allocateUninitialised(x.dtype, index.size);
   native.gather(out as Float32Array, src.data as Float32Array, [...x.shape], idx, [...index.shape], d);
   const result = new Tensor(out, index.shape);
   return record(result, 'gather', [x], (dy) => {
@@ -110,13 +110,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     );
   }
   const idx = checkIndex('scatterAdd', index, x.shape[d]);
-  const out = (x.data as Float32Array).slice();
+  const out = uninitialisedF32(x.size);
+  out.set(x.data as Float32Array);
   native.scatterAdd(out, [...x.shape], src.data as Float32Array, [...src.shape], idx, [...index.shape], d);
   const result = new Tensor(out, x.shape);
   return record(result, 'scatterAdd', [x, src], (dy, needs) => {
     let dsrc: Tensor | null = null;
     if (needs[1]) {
-      const g = new Float32Array(index.size);
+      const g = uninitialisedF32(index.size);
       native.gather(g, dy.data as Float32Array, [...x.shape], idx, [...index.shape], d);
       const full = new Float32Array(src.size);
       native.stridedCopy(full, 0, contiguousStrides(src.shape), g, 0, contiguousStrides(index.shape), [...index.shape]);

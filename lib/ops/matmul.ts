@@ -3,7 +3,7 @@
 // per-batch offsets); the backward is two more products, summed back over broadcast dims.
 import { native } from '../native';
 import { broadcastShapes, contiguousStrides, formatShape, numel } from '../shape';
-import { record, Tensor } from '../tensor';
+import { record, Tensor, uninitialisedF32 } from '../tensor';
 import { cast, checkTensor, sumToShape } from './elementwise';
 import { reshape } from './shape';
 
@@ -18,8 +18,9 @@ export function batchedProduct(A: Tensor, B: Tensor, tA: boolean, tB: boolean): 
   const batchA = A.shape.slice(0, -2);
   const batchB = B.shape.slice(0, -2);
   const batch = broadcastShapes('matmul', batchA, batchB);
-  const out = new Float32Array(numel(batch) * M * N);
   const count = numel(batch);
+  // K = 0 gives zeros (as torch); otherwise GEMM with beta = 0 writes every element
+  const out = K === 0 ? new Float32Array(count * M * N) : uninitialisedF32(count * M * N);
   const a = A.data as Float32Array;
   const b = B.data as Float32Array;
   // empty products; K = 0 gives zeros, as torch

@@ -5,7 +5,7 @@
 import { noGrad } from '../autograd/grad_mode';
 import { native } from '../native';
 import { formatShape, normalizeDim, numel } from '../shape';
-import { allocate, record, Tensor } from '../tensor';
+import { allocate, allocateUninitialised, record, Tensor } from '../tensor';
 import {
   abs, cast, checkTensor, div, eq, mul, ne, sub, where, add, log, exp, sqrt, logicalAnd, logicalOr,
 } from './elementwise';
@@ -70,7 +70,7 @@ function sumRaw(x: Tensor, dims: number[]): Tensor {
     const outer = span(shape, 0, d0);
     const R = span(shape, d0, d1 + 1);
     const inner = span(shape, d1 + 1, shape.length);
-    const out = allocate(cur.dtype, outer * inner) as Float32Array | Int32Array;
+    const out = allocateUninitialised(cur.dtype, outer * inner) as Float32Array | Int32Array;
     native.reduceSum(out, cur.data as Float32Array, outer, R, inner);
     shape = shape.map((s, i) => (i >= d0 && i <= d1 ? 1 : s));
     cur = new Tensor(out, shape);
@@ -91,7 +91,7 @@ function maxRaw(fn: string, x: Tensor, dims: number[], isMin: boolean): Tensor {
         `${fn}: input must have no empty dim among those reduced, got shape ${formatShape(x.shape)}`,
       );
     }
-    const out = allocate(cur.dtype, outer * inner) as Float32Array | Int32Array;
+    const out = allocateUninitialised(cur.dtype, outer * inner) as Float32Array | Int32Array;
     native.reduceMax(out, null, cur.data as Float32Array, outer, R, inner, isMin);
     shape = shape.map((s, i) => (i >= d0 && i <= d1 ? 1 : s));
     cur = new Tensor(out, shape);
@@ -157,7 +157,7 @@ function dimExtreme(fn: string, x: Tensor, dim: number, keepDim: boolean, isMin:
     throw new RangeError(`${fn}: dim ${d} must not be empty, got shape ${formatShape(x.shape)}`);
   }
   const xi = numericInput(fn, x);
-  const vals = allocate(xi.dtype, outer * inner) as Float32Array | Int32Array;
+  const vals = allocateUninitialised(xi.dtype, outer * inner) as Float32Array | Int32Array;
   const idx = new Int32Array(outer * inner);
   native.reduceMax(vals, idx, xi.data as Float32Array, outer, R, inner, isMin);
   const kept = shape.map((s, i) => (i === d ? 1 : s));

@@ -5,7 +5,7 @@ import { native } from '../native';
 import {
   broadcastStrides, checkShape, contiguousStrides, formatShape, normalizeDim, numel, type Shape,
 } from '../shape';
-import { allocate, record, Tensor, type DType } from '../tensor';
+import { allocateUninitialised, record, Tensor, type DType } from '../tensor';
 import { cast, checkTensor, sumToShape } from './elementwise';
 
 /** Same data, new shape (one dim may be -1). Shares storage with x. */
@@ -73,7 +73,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 function permuteRaw(x: Tensor, dims: number[]): Tensor {
   const src = contiguousStrides(x.shape);
   const shape = dims.map((d) => x.shape[d]);
-  const out = allocate(x.dtype, x.size);
+  const out = allocateUninitialised(x.dtype, x.size);
   native.stridedCopy(out, 0, contiguousStrides(shape), x.data, 0, dims.map((d) => src[d]), shape);
   return new Tensor(out, shape);
 }
@@ -114,7 +114,7 @@ export function t(x: Tensor): Tensor {
 
 /** Materialises x broadcast to `shape` (no recording). */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
-  const out = allocate(x.dtype, numel(shape));
+  const out = allocateUninitialised(x.dtype, numel(shape));
   native.stridedCopy(out, 0, contiguousStrides(shape), x.data, 0, broadcastStrides(x.shape, shape), [...shape]);
   return new Tensor(out, shape);
 }
@@ -150,7 +150,9 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 /** Copy of x with its own storage; gradient passes through. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', 'input', x);
-  const out = new Tensor(x.data.slice(), x.shape);
+  const data = allocateUninitialised(x.dtype, x.size);
+  data.set(x.data);
+  const out = new Tensor(data, x.shape);
   return record(out, 'clone', [x], (dy) => [dy]);
 }
 
@@ -164,7 +166,7 @@ function sliceRaw(x: Tensor, d: number, start: number, length: number, step: num
   shape[d] = length;
   const src = [...strides];
   src[d] = strides[d] * step;
-  const out = allocate(x.dtype, numel(shape));
+  const out = allocateUninitialised(x.dtype, numel(shape));
   native.stridedCopy(out, 0, contiguousStrides(shape), x.data, start * strides[d], src, shape);
   return new Tensor(out, shape);
 }
@@ -259,7 +261,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const dtype = promoteAll(tensors);
   const shape = [...first.shape];
   shape[d] = tensors.reduce((p, t) => p + t.shape[d], 0);
-  const out = allocate(dtype, numel(shape));
+  const out = allocateUninitialised(dtype, numel(shape));
   const outStrides = contiguousStrides(shape);
   let at = 0;
   const starts: number[] = [];
