@@ -12,8 +12,18 @@
       "xcode_settings": {"OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-mavx2", "-mfma"]}
     },
     {
+      "target_name": "neurite_avx512",
+      "type": "static_library",
+      "sources": ["native/kernels/x86/gemm_12x32_avx512.cc"],
+      "cflags_cc": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma", "-fPIC"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
+      "xcode_settings": {
+        "OTHER_CPLUSPLUSFLAGS": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma"]
+      }
+    },
+    {
       "target_name": "neurite",
-      "dependencies": ["neurite_avx2_fma"],
+      "dependencies": ["neurite_avx2_fma", "neurite_avx512"],
       "sources": [
         "native/binding/addon.cc",
         "native/binding/conv.cc",

@@ -1,8 +1,8 @@
 // The native backend: what it runs on and how many threads it uses.
 import { native, type BackendInfo } from './native';
 
-/** { version, isa, threads }: the package version, the kernel set in use ('avx2-fma' or
- *  'baseline'), and the thread count. */
+/** { version, isa, threads }: the package version, the kernel set in use ('avx512',
+ *  'avx2-fma' or 'baseline'), and the thread count. */
 export function backend(): { version: string; isa: string; threads: number } {
   const info: BackendInfo = native.backendInfo();
   return { version: info.version, isa: info.isa, threads: info.threads };

@@ -244,15 +244,21 @@ function checkEnvironment(addon: NativeAddon): void {
   const isa = process.env.NEURITE_ISA;
   if (isa !== undefined && isa !== '') {
     const active = addon.backendInfo().isa;
-    if (!['baseline', 'scalar', 'avx2', 'avx2-fma', 'auto'].includes(isa)) {
+    if (!['baseline', 'scalar', 'avx2', 'avx2-fma', 'avx512', 'auto'].includes(isa)) {
       process.emitWarning(
-        `NEURITE_ISA must be 'baseline' (or 'scalar'), 'avx2' or 'auto', got '${isa}'; ` +
-          `using ${active}`,
+        `NEURITE_ISA must be 'baseline' (or 'scalar'), 'avx2', 'avx512' or 'auto', got ` +
+          `'${isa}'; using ${active}`,
         'NeuriteWarning',
       );
     } else if ((isa === 'avx2' || isa === 'avx2-fma') && active !== 'avx2-fma') {
       process.emitWarning(
         `NEURITE_ISA=${isa} asks for AVX2/FMA kernels but this CPU lacks AVX2 or FMA; using ${active}`,
+        'NeuriteWarning',
+      );
+    } else if (isa === 'avx512' && active !== 'avx512') {
+      process.emitWarning(
+        `NEURITE_ISA=avx512 asks for AVX-512 kernels but this CPU (or OS) lacks AVX-512F; ` +
+          `using ${active}`,
         'NeuriteWarning',
       );
     }

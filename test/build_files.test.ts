@@ -1,6 +1,6 @@
 // binding.gyp (node-gyp, used at install) and CMakeLists.txt (cmake-js and the native tests)
-// must build the same sources, with the AVX2/FMA flags on the x86 kernels only, and every
-// .cc of the addon must be in both.
+// must build the same sources, with the AVX2/FMA and AVX-512 flags on the x86 kernels only, and
+// every .cc of the addon must be in both.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,11 +61,16 @@ const sorted = (xs: string[]): string[] => [...xs].sort();
 const duplicates = (xs: string[]): string[] => xs.filter((x, i) => xs.indexOf(x) !== i);
 
 const AVX2 = target('neurite_avx2_fma');
+const AVX512 = target('neurite_avx512');
 const ADDON = target('neurite');
 
 describe('build files', () => {
   it('binding.gyp AVX2 static library sources equal CMake NEURITE_AVX2_SOURCES', () => {
     expect(sorted(AVX2.sources)).toEqual(sorted(cmakeList('NEURITE_AVX2_SOURCES')));
+  });
+
+  it('binding.gyp AVX-512 static library sources equal CMake NEURITE_AVX512_SOURCES', () => {
+    expect(sorted(AVX512.sources)).toEqual(sorted(cmakeList('NEURITE_AVX512_SOURCES')));
   });
 
   it('binding.gyp addon sources equal NEURITE_KERNEL_SOURCES + NEURITE_BINDING_SOURCES', () => {
@@ -75,11 +80,12 @@ describe('build files', () => {
 
   it('no source is listed twice', () => {
     const all = [
-      ...AVX2.sources, ...ADDON.sources,
+      ...AVX2.sources, ...AVX512.sources, ...ADDON.sources,
     ];
     expect(duplicates(all)).toEqual([]);
     const allCmake = [
-      ...cmakeList('NEURITE_AVX2_SOURCES'), ...cmakeList('NEURITE_KERNEL_SOURCES'),
+      ...cmakeList('NEURITE_AVX2_SOURCES'), ...cmakeList('NEURITE_AVX512_SOURCES'),
+      ...cmakeList('NEURITE_KERNEL_SOURCES'),
       ...cmakeList('NEURITE_BINDING_SOURCES'),
     ];
     expect(duplicates(allCmake)).toEqual([]);
@@ -87,7 +93,7 @@ describe('build files', () => {
 
   it('every .cc under native/kernels, native/runtime and native/binding is built', () => {
     const onDisk = ccFiles('native/kernels', 'native/runtime', 'native/binding');
-    const listed = sorted([...AVX2.sources, ...ADDON.sources]);
+    const listed = sorted([...AVX2.sources, ...AVX512.sources, ...ADDON.sources]);
     expect(onDisk.filter((f) => !listed.includes(f)), 'on disk but not in binding.gyp').toEqual([]);
     expect(listed.filter((f) => !onDisk.includes(f)), 'in binding.gyp but not on disk').toEqual([]);
   });
@@ -97,23 +103,39 @@ describe('build files', () => {
   });
 
   it('native/test and native/bench are not part of the addon', () => {
-    const listed = [...AVX2.sources, ...ADDON.sources];
+    const listed = [...AVX2.sources, ...AVX512.sources, ...ADDON.sources];
     expect(listed.filter((f) => /^native\/(test|bench)\//.test(f))).toEqual([]);
   });
 
-  it('the AVX2/FMA sources are exactly native/kernels/x86/*.cc, built with -mavx2 -mfma', () => {
-    expect(sorted(AVX2.sources)).toEqual(ccFiles('native/kernels/x86'));
+  it('the AVX2/FMA and AVX-512 sources are exactly native/kernels/x86/*.cc', () => {
+    expect(sorted([...AVX2.sources, ...AVX512.sources])).toEqual(ccFiles('native/kernels/x86'));
+  });
+
+  it('the AVX2/FMA sources are built with -mavx2 -mfma and no AVX-512 flag', () => {
     expect(AVX2.type).toBe('static_library');
+    expect(AVX2.cflags_cc?.filter((f) => f.startsWith('-mavx512'))).toEqual([]);
     expect(AVX2.cflags_cc).toEqual(expect.arrayContaining(['-mavx2', '-mfma']));
     expect(cmakeText).toMatch(
       /set_source_files_properties\(\$\{NEURITE_AVX2_SOURCES\}\s+PROPERTIES\s+COMPILE_OPTIONS\s+"-mavx2;-mfma"\)/,
     );
   });
 
-  it('the addon target itself has no ISA flags and depends on the AVX2 library', () => {
+  it('the AVX-512 sources are built with -mavx512f -mfma, in gyp and in CMake', () => {
+    expect(AVX512.type).toBe('static_library');
+    expect(AVX512.cflags_cc).toEqual(expect.arrayContaining(['-mavx512f', '-mfma']));
+    expect(cmakeText).toMatch(
+      /set_source_files_properties\(\$\{NEURITE_AVX512_SOURCES\}\s+PROPERTIES\s+COMPILE_OPTIONS\s+"-mavx512f;[^"]*-mfma"\)/,
+    );
+    // the list is compiled into the addon and the native test library
+    expect(cmakeText).toMatch(/add_library\(neurite SHARED[^)]*\$\{NEURITE_AVX512_SOURCES\}/);
+    expect(cmakeText).toMatch(/add_library\(neurite_kernels STATIC[^)]*\$\{NEURITE_AVX512_SOURCES\}/);
+  });
+
+  it('the addon target itself has no ISA flags and depends on both ISA libraries', () => {
     const flags = (ADDON.cflags_cc ?? []).filter((f) => /^-m(avx|fma|arch|tune=native)/.test(f));
     expect(flags).toEqual([]);
     expect(ADDON.dependencies).toContain('neurite_avx2_fma');
+    expect(ADDON.dependencies).toContain('neurite_avx512');
     expect(cmakeText).not.toMatch(/-march=native|CMAKE_CXX_FLAGS[^)]*-mavx/);
   });
 

@@ -2,11 +2,12 @@
 // Instantiating BLAS Functionality", ACM TOMS 2015): C is split into blocks claimed by the
 // pool's threads; each block loops NC columns / KC depth / MC rows, packing op(B) into NR-wide
 // and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table over them.
-// Small products skip what does not pay: tiny ones run as direct loops; with the AVX2 kernel,
-// blocks with few rows read untransposed B in place, blocks with few columns read A in place,
-// and small-M products with transposed B run as C^T = op(B)^T op(A)^T. Every path performs
-// the same FMA sequence per element of C, so results are bitwise the same for any thread
-// count and any split. Microkernels and AVX2 packing live in scalar/ and x86/.
+// Small products skip what does not pay: tiny ones run as direct loops; with the AVX2 and
+// AVX-512 kernels, blocks with few rows read untransposed B in place, blocks with few columns
+// read A in place, and small-M products with transposed B run as C^T = op(B)^T op(A)^T. Every
+// path performs the same FMA sequence per element of C, so results are bitwise the same for
+// any thread count and any split. Microkernels and AVX2 / AVX-512 packing live in scalar/ and
+// x86/.
 #include "gemm.h"
 
 #include <algorithm>
@@ -39,6 +40,19 @@ void gemm_ukernel_6x16_direct_b__avx2_fma(int64_t k, const float* a, const float
 void gemm_ukernel_6x16_strided__avx2_fma(int64_t k, const float* a, int64_t ars, int64_t acs,
                                          const float* b, int64_t bs, float* c, int64_t ldc,
                                          int64_t m, int64_t n, float alpha, float beta);
+// AVX-512 packing and in-place forms of the 12 x 32 microkernel
+// (kernels/x86/gemm_12x32_avx512.cc), same layouts and contracts as the AVX2 ones above with
+// MR = 12, NR = 32. Used only together with gemm_ukernel_12x32__avx512.
+void gemm_pack_a_12__avx512(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc,
+                            int64_t p0, int64_t kc, float* dst);
+void gemm_pack_b_32__avx512(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                            int64_t j0, int64_t nc, float* dst);
+void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float* b,
+                                         int64_t ldb, float* c, int64_t ldc, int64_t m,
+                                         float alpha, float beta);
+void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta);
 #endif
 
 namespace {
@@ -189,8 +203,9 @@ constexpr int64_t kDirectBMaxRows = 96;
 // element of A would serve only N / NR panels (packing A was ~27% of 64 x 128 x 10).
 constexpr int64_t kDirectAMaxCols = 64;
 
-// Packing routines for a table: the AVX2 ones with the AVX2 microkernel, else the plain loops;
-// direct_b is the in-place-B microkernel when the table has one.
+// Packing routines for a table: the AVX2 / AVX-512 ones with their microkernels, else the plain
+// loops (by the table's MR / NR); direct_b and strided are the in-place microkernels when the
+// table has them.
 struct Packers {
   void (*a)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
   void (*b)(bool, const float*, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
@@ -209,6 +224,14 @@ void pack_b_avx2(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t k
                  int64_t nc, int64_t, float* dst) {
   gemm_pack_b_16__avx2_fma(transB, B, ldb, p0, kc, j0, nc, dst);
 }
+void pack_a_avx512(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0,
+                   int64_t kc, int64_t, float* dst) {
+  gemm_pack_a_12__avx512(transA, A, lda, i0, mc, p0, kc, dst);
+}
+void pack_b_avx512(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                   int64_t j0, int64_t nc, int64_t, float* dst) {
+  gemm_pack_b_32__avx512(transB, B, ldb, p0, kc, j0, nc, dst);
+}
 #endif
 
 Packers packers_for(const UKernels& uk) {
@@ -216,6 +239,9 @@ Packers packers_for(const UKernels& uk) {
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
     return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
             gemm_ukernel_6x16_strided__avx2_fma};
+  if (uk.gemm == gemm_ukernel_12x32__avx512 && uk.mr == 12 && uk.nr == 32)
+    return {pack_a_avx512, pack_b_avx512, gemm_ukernel_12x32_direct_b__avx512,
+            gemm_ukernel_12x32_strided__avx512};
 #endif
   return {pack_a, pack_b, nullptr, nullptr};
 }

@@ -15,7 +15,7 @@ using GemmUkernel = void (*)(int64_t k, const float* a, const float* b, float* c
                              int64_t m, int64_t n, float alpha, float beta);
 
 struct UKernels {
-  const char* isa;   // "avx2-fma" or "baseline"
+  const char* isa;   // "avx512", "avx2-fma" or "baseline"
   GemmUkernel gemm;  // register-blocked microkernel
   int64_t mr, nr;    // its register tile
   int64_t mc, kc, nc;  // cache blocking: A block MC x KC (L2), B panel KC x NC (L3)
@@ -23,6 +23,8 @@ struct UKernels {
 
 void gemm_ukernel_6x16__avx2_fma(int64_t k, const float* a, const float* b, float* c,
                                  int64_t ldc, int64_t m, int64_t n, float alpha, float beta);
+void gemm_ukernel_12x32__avx512(int64_t k, const float* a, const float* b, float* c,
+                                int64_t ldc, int64_t m, int64_t n, float alpha, float beta);
 void gemm_ukernel_4x8__scalar(int64_t k, const float* a, const float* b, float* c, int64_t ldc,
                               int64_t m, int64_t n, float alpha, float beta);
 

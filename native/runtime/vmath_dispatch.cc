@@ -1,5 +1,6 @@
 // Picks the vectorised math kernels once (see kernels/vmath.h), following the GEMM table: the
-// AVX2/FMA twin exactly when ukernels() chose AVX2/FMA, so NEURITE_ISA=baseline switches both.
+// AVX2/FMA twin exactly when ukernels() chose AVX2/FMA or AVX-512 (which has no vmath kernels
+// of its own), so NEURITE_ISA=baseline switches both.
 // Baseline code: it only takes the addresses of the AVX2 functions.
 #include "../kernels/vmath.h"
 
@@ -26,7 +27,9 @@ const VMathKernels kAvx2Fma = {
 
 const VMathKernels* choose() {
   const VMathKernels* avx2 = vmath_avx2_fma();
-  return avx2 && std::strcmp(ukernels().isa, "avx2-fma") == 0 ? avx2 : &kBaseline;
+  const char* isa = ukernels().isa;
+  const bool vector = std::strcmp(isa, "avx2-fma") == 0 || std::strcmp(isa, "avx512") == 0;
+  return avx2 && vector ? avx2 : &kBaseline;
 }
 
 }  // namespace

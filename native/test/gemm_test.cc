@@ -150,6 +150,7 @@ std::string describe(const Problem& pr, const char* isa) {
 std::vector<const UKernels*> tables() {
   std::vector<const UKernels*> t = {neurite::ukernels_baseline()};
   if (const UKernels* avx = neurite::ukernels_avx2_fma()) t.push_back(avx);
+  if (const UKernels* avx512 = neurite::ukernels_avx512()) t.push_back(avx512);
   return t;
 }
 
@@ -161,17 +162,22 @@ void check_problem(const Problem& pr) {
     expect(check_full(pr, results.back()).empty(), describe(pr, uk->isa),
            check_full(pr, results.back()));
   }
-  if (results.size() == 2) {
-    bool agree = true;
-    for (int64_t i = 0; i < pr.M && agree; ++i) {
-      for (int64_t j = 0; j < pr.N && agree; ++j) {
-        double want, scale;
-        reference(pr, i, j, &want, &scale);
-        const double d = std::fabs(double(results[0][i * pr.ldc + j]) - results[1][i * pr.ldc + j]);
-        agree = d <= 2.0 * (2.0 * pr.K + 8.0) * kUnit * scale + 1e-30;
+  // Every table against the baseline (avx2-fma and avx512 also against each other).
+  const std::vector<const UKernels*> ts = tables();
+  for (size_t x = 0; x < results.size(); ++x) {
+    for (size_t y = x + 1; y < results.size(); ++y) {
+      bool agree = true;
+      for (int64_t i = 0; i < pr.M && agree; ++i) {
+        for (int64_t j = 0; j < pr.N && agree; ++j) {
+          double want, scale;
+          reference(pr, i, j, &want, &scale);
+          const double d =
+              std::fabs(double(results[x][i * pr.ldc + j]) - results[y][i * pr.ldc + j]);
+          agree = d <= 2.0 * (2.0 * pr.K + 8.0) * kUnit * scale + 1e-30;
+        }
       }
+      expect(agree, describe(pr, (std::string(ts[x]->isa) + " vs " + ts[y]->isa).c_str()));
     }
-    expect(agree, describe(pr, "baseline vs avx2-fma"));
   }
 }
 
@@ -233,10 +239,10 @@ void test_microkernels() {
   }
 }
 
-// Awkward sizes: 1, MR±1 and NR±1 of both tables, primes; all transposes, leading
-// dimensions wider than the rows, every alpha/beta combination.
+// Awkward sizes: 1, MR±1 and NR±1 of every table (4/8, 6/16, 12/32), primes; all
+// transposes, leading dimensions wider than the rows, every alpha/beta combination.
 void test_small_sizes() {
-  const int64_t dims[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 33, 37, 101};
+  const int64_t dims[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 31, 32, 33, 37, 101};
   const int64_t ks[] = {0, 1, 2, 7, 13, 37, 101};
   const float combos[4][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {-1.5f, 0.25f}, {0.5f, -1.0f}};
   int64_t index = 0;
@@ -254,9 +260,10 @@ void test_small_sizes() {
   }
 }
 
-// Sizes that cross the MC, KC and NC blocks of both tables (beta is applied once).
+// Sizes that cross the MC, KC and NC blocks of every table (beta is applied once).
 void test_blocked_sizes() {
-  const int64_t shapes[][3] = {{150, 40, 300}, {7, 3100, 5}, {300, 70, 600}, {130, 2100, 20}};
+  const int64_t shapes[][3] = {{150, 40, 300}, {7, 3100, 5},   {300, 70, 600},
+                               {130, 2100, 20}, {157, 3200, 7}, {61, 97, 800}};
   for (int t = 0; t < 4; ++t) {
     for (const auto& s : shapes) {
       check_problem(make_problem(t & 1, t & 2, s[0], s[1], s[2], 1.0f, 0.0f, 0));
@@ -273,7 +280,8 @@ void test_blocked_sizes() {
 void test_thread_count() {
   const int64_t shapes[][3] = {{200, 300, 150}, {5, 4000, 64},  {64, 64, 64},
                                {13, 500, 300},  {64, 128, 784}, {128, 784, 64},
-                               {32, 256, 1024}, {64, 10, 128},  {97, 130, 33}};
+                               {32, 256, 1024}, {64, 10, 128},  {97, 130, 33},
+                               {131, 67, 401},  {25, 3100, 31}};
   for (const UKernels* uk : tables()) {
     for (int t = 0; t < 4; ++t) {
       for (const auto& s : shapes) {
@@ -440,6 +448,7 @@ int main() {
   const UKernels* avx = neurite::ukernels_avx2_fma();
   std::printf("dispatch: %s; threads: %d\n", neurite::ukernels().isa, neurite::num_threads());
   if (!avx) std::printf("skip: avx2-fma tests (CPU lacks AVX2 or FMA); baseline only\n");
+  if (!neurite::ukernels_avx512()) std::printf("skip: avx512 tests (CPU or OS lacks AVX-512F)\n");
 
   test_microkernels();
   test_degenerate();

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backend, getNumThreads, setNumThreads } from '../../lib/index';
 import {
-  ROOT, compareResults, cpuHasAvx2Fma, parseChild, requireBuiltPackage, runNode, runProbe,
+  ROOT, compareResults, cpuHasAvx2Fma, cpuHasAvx512, parseChild, requireBuiltPackage, runNode,
+  runProbe,
   type ProbeReport,
 } from './child';
 
@@ -15,7 +16,9 @@ const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
   version: string;
 };
 const HAS_AVX2_FMA = cpuHasAvx2Fma();
-const BEST_ISA = HAS_AVX2_FMA ? 'avx2-fma' : 'baseline';
+const HAS_AVX512 = cpuHasAvx512();
+const AVX2_ISA = HAS_AVX2_FMA ? 'avx2-fma' : 'baseline';
+const BEST_ISA = HAS_AVX512 ? 'avx512' : AVX2_ISA;
 /** float32 results of one computation on two kernel sets: FMA rounds once, mul + add twice */
 const ISA_TOL = { atol: 1e-5, rtol: 1e-5 };
 /** A sum of 100000 values in [-1, 1) split into a thread-count-dependent number of chunks:
@@ -48,9 +51,12 @@ describe('backend()', () => {
     expect(backend().version).toBe(pkg.version);
   });
 
-  it(`isa is '${BEST_ISA}' on this CPU (avx2 and fma ${HAS_AVX2_FMA ? '' : 'not '}in /proc/cpuinfo)`, () => {
+  const cpuinfo = `avx512f ${HAS_AVX512 ? '' : 'not '}and avx2, fma ${HAS_AVX2_FMA ? '' : 'not '}`;
+  it(`isa is '${BEST_ISA}' on this CPU (${cpuinfo}in /proc/cpuinfo)`, () => {
     const forced = process.env.NEURITE_ISA;
-    const want = forced === 'baseline' || forced === 'scalar' ? 'baseline' : BEST_ISA;
+    const want = forced === 'baseline' || forced === 'scalar'
+      ? 'baseline'
+      : forced === 'avx2' || forced === 'avx2-fma' ? AVX2_ISA : BEST_ISA;
     expect(backend().isa).toBe(want);
   });
 
@@ -139,6 +145,33 @@ describe('environment variables (child processes running dist/)', () => {
     expect(b.version).toBe(pkg.version);
   });
 
+  it.each(['avx2', 'avx2-fma'])(`NEURITE_ISA=%s picks '${AVX2_ISA}' (at most AVX2)`,
+    async (value) => {
+      expect((await backendOf({ NEURITE_ISA: value })).isa).toBe(AVX2_ISA);
+    });
+
+  it(`NEURITE_ISA=avx512 picks '${BEST_ISA}'`, async () => {
+    const r = await runNode(
+      `process.stdout.write(JSON.stringify(require(${JSON.stringify(ROOT)}).backend()))`,
+      { NEURITE_ISA: 'avx512' },
+    );
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { isa: string }).isa).toBe(BEST_ISA);
+    if (HAS_AVX512) expect(r.stderr).not.toMatch(/NeuriteWarning/);
+    else expect(r.stderr).toMatch(/NeuriteWarning: NEURITE_ISA=avx512 asks for AVX-512 kernels/);
+  });
+
+  it('NEURITE_ISA=avx2 gives the same matmul, backward, softmax and sums (to 1e-5)', async () => {
+    const [avx2, best] = await Promise.all([
+      runProbe('full', { NEURITE_ISA: 'avx2' }),
+      runProbe('full'),
+    ]);
+    expect(avx2.backend.isa).toBe(AVX2_ISA);
+    expect(best.backend.isa).toBe(BEST_ISA);
+    expect(Object.keys(avx2.results).length).toBeGreaterThan(10);
+    expect(compareResults(avx2.results, best.results, ISA_TOL.atol, ISA_TOL.rtol)).toEqual([]);
+  });
+
   it('NEURITE_ISA=baseline gives the same matmul, backward, softmax and sums (to 1e-5)', async () => {
     const [base, best] = await Promise.all([
       runProbe('full', { NEURITE_ISA: 'baseline' }),
@@ -155,7 +188,7 @@ describe('environment variables the runtime does not understand', () => {
   const loadAndReport = `process.stdout.write(JSON.stringify(require(${JSON.stringify(ROOT)}).backend()))`;
 
   it.each([
-    [{ NEURITE_ISA: 'bogus' }, /NeuriteWarning: NEURITE_ISA must be 'baseline' \(or 'scalar'\), 'avx2' or 'auto', got 'bogus'/],
+    [{ NEURITE_ISA: 'bogus' }, /NeuriteWarning: NEURITE_ISA must be 'baseline' \(or 'scalar'\), 'avx2', 'avx512' or 'auto', got 'bogus'/],
     [{ NEURITE_NUM_THREADS: 'abc' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got 'abc'/],
     [{ NEURITE_NUM_THREADS: '-2' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got '-2'/],
   ])('%o loads with the default and a warning that names the variable', async (env, warning) => {

@@ -117,6 +117,17 @@ export function compareResults(
   return problems;
 }
 
+/** True when /proc/cpuinfo lists avx512f, avx2 and fma (Linux x86-64), else false. */
+export function cpuHasAvx512(): boolean {
+  try {
+    const info = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const flags = /^flags\s*:(.*)$/m.exec(info)?.[1].split(/\s+/) ?? [];
+    return flags.includes('avx512f') && flags.includes('avx2') && flags.includes('fma');
+  } catch {
+    return false;
+  }
+}
+
 /** True when /proc/cpuinfo lists both avx2 and fma (Linux x86-64), else false. */
 export function cpuHasAvx2Fma(): boolean {
   try {

@@ -1,0 +1,245 @@
+// GEMM microkernel and packing for AVX-512 (AVX512F only): a 12 x 32 tile of C in 24 zmm
+// accumulators, B rows as two 16-float vectors, A elements broadcast. Edge tiles use masked
+// loads and stores of C, so only the m x n corner is touched.
+// Built with -mavx512f -mfma, so it includes nothing that other files could share inline code
+// with (the linker might keep the AVX-512 copy). Contract in ukernels.h.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "../ukernels.h"
+
+namespace neurite {
+namespace {
+
+constexpr int64_t kMR = 12, kNR = 32;
+
+// Lanes [0, n) set: none when n <= 0, all when n >= 16.
+__attribute__((always_inline)) inline __mmask16 lane_mask(int64_t n) {
+  if (n <= 0) return 0;
+  return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u);
+}
+
+// dst[0:16V] (lanes of mask0 / mask1) = alpha * (v0, v1) + beta * dst; read_c == false
+// (beta == 0) never reads dst.
+template <int V>
+__attribute__((always_inline)) inline void store_row(float* dst, __m512 v0, __m512 v1,
+                                                     __mmask16 mask0, __mmask16 mask1,
+                                                     __m512 valpha, __m512 vbeta, bool read_c) {
+  v0 = _mm512_mul_ps(valpha, v0);
+  if (read_c) v0 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask0, dst), v0);
+  _mm512_mask_storeu_ps(dst, mask0, v0);
+  if (V == 2) {
+    v1 = _mm512_mul_ps(valpha, v1);
+    if (read_c) v1 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask1, dst + 16), v1);
+    _mm512_mask_storeu_ps(dst + 16, mask1, v1);
+  }
+}
+
+// The k loop and the store for a tile of R <= 12 rows (R == m) and V 16-wide column vectors
+// (V = 1 when n <= 16): edge tiles issue only the FMAs they need, and every element of C sees
+// the same FMA sequence (a_i0 b_0j, a_i1 b_1j, ... in order) as in the full tile, so results
+// are bitwise equal however the tile grid falls. Named accumulators (not an array) so that GCC
+// keeps all 24 in registers.
+// A[i, p] is a[i * ars + p * acs] (1 and kMR in a packed panel) and B rows are bs floats apart
+// (kNR in a packed panel); B rows must hold 16 V readable floats.
+template <int R, int V>
+__attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64_t ars,
+                                                int64_t acs, const float* b, int64_t bs,
+                                                float* c, int64_t ldc, int64_t n, float alpha,
+                                                float beta) {
+#define NEURITE_ACC(i) __m512 c##i##_0 = _mm512_setzero_ps(), c##i##_1 = _mm512_setzero_ps()
+  NEURITE_ACC(0); NEURITE_ACC(1); NEURITE_ACC(2); NEURITE_ACC(3);
+  NEURITE_ACC(4); NEURITE_ACC(5); NEURITE_ACC(6); NEURITE_ACC(7);
+  NEURITE_ACC(8); NEURITE_ACC(9); NEURITE_ACC(10); NEURITE_ACC(11);
+#undef NEURITE_ACC
+
+  // The tile of C is touched only after the k loop: start fetching its rows now.
+  for (int64_t i = 0; i < R; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    if (V == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+  }
+
+#define NEURITE_ROW(i)                                      \
+  if (R > i) {                                              \
+    const __m512 ai = _mm512_set1_ps(a[i * ars]);           \
+    c##i##_0 = _mm512_fmadd_ps(ai, b0, c##i##_0);           \
+    if (V == 2) c##i##_1 = _mm512_fmadd_ps(ai, b1, c##i##_1); \
+  }
+#pragma GCC unroll 4
+  for (int64_t p = 0; p < k; ++p) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * bs), _MM_HINT_T0);
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + 16) : b0;
+    NEURITE_ROW(0) NEURITE_ROW(1) NEURITE_ROW(2) NEURITE_ROW(3)
+    NEURITE_ROW(4) NEURITE_ROW(5) NEURITE_ROW(6) NEURITE_ROW(7)
+    NEURITE_ROW(8) NEURITE_ROW(9) NEURITE_ROW(10) NEURITE_ROW(11)
+    a += acs;
+    b += bs;
+  }
+#undef NEURITE_ROW
+
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  const bool read_c = beta != 0.0f;
+  const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n - 16);
+#define NEURITE_STORE(i) \
+  if (R > i) store_row<V>(c + i * ldc, c##i##_0, c##i##_1, m0, m1, valpha, vbeta, read_c);
+  NEURITE_STORE(0) NEURITE_STORE(1) NEURITE_STORE(2) NEURITE_STORE(3)
+  NEURITE_STORE(4) NEURITE_STORE(5) NEURITE_STORE(6) NEURITE_STORE(7)
+  NEURITE_STORE(8) NEURITE_STORE(9) NEURITE_STORE(10) NEURITE_STORE(11)
+#undef NEURITE_STORE
+}
+
+template <int V>
+__attribute__((always_inline)) inline void tile_rows(int64_t k, const float* a, int64_t ars,
+                                                     int64_t acs, const float* b, int64_t bs,
+                                                     float* c, int64_t ldc, int64_t m,
+                                                     int64_t n, float alpha, float beta) {
+  switch (m) {
+    case 1: return tile<1, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 2: return tile<2, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 3: return tile<3, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 4: return tile<4, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 5: return tile<5, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 6: return tile<6, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 7: return tile<7, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 8: return tile<8, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 9: return tile<9, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 10: return tile<10, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 11: return tile<11, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    default: return tile<12, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+  }
+}
+
+// In-register transpose: r[q] becomes column q of the 8 x 8 block whose rows were r[0..7].
+__attribute__((always_inline)) inline void transpose_8x8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+}  // namespace
+
+// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into 12-tall panels:
+// dst[r * 12 * kc + p * 12 + i] = op(A)[i0 + 12r + i, p0 + p], rows past mc zero. Same layout
+// as pack_a in gemm.cc with MR = 12.
+void gemm_pack_a_12__avx512(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc,
+                            int64_t p0, int64_t kc, float* dst) {
+  const __mmask16 twelve = lane_mask(kMR);
+  for (int64_t ir = 0; ir < mc; ir += kMR) {
+    const int64_t m = mc - ir < kMR ? mc - ir : kMR;
+    float* d = dst + ir * kc;
+    if (transA) {  // op(A)[i, p] = A[p * lda + i]: each k step is m contiguous floats
+      const __mmask16 mm = lane_mask(m);
+      const float* s = A + p0 * lda + i0 + ir;
+      for (int64_t p = 0; p < kc; ++p)
+        _mm512_mask_storeu_ps(d + p * kMR, twelve, _mm512_maskz_loadu_ps(mm, s + p * lda));
+      continue;
+    }
+    // op(A)[i, p] = A[i * lda + p]: m row streams; rows 0-7 and 8-11 transposed 8 columns at
+    // a time.
+    const float* s = A + (i0 + ir) * lda + p0;
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r[8], h[8];
+      for (int64_t i = 0; i < 8; ++i) {
+        r[i] = i < m ? _mm256_loadu_ps(s + i * lda + p) : _mm256_setzero_ps();
+        h[i] = i < 4 && 8 + i < m ? _mm256_loadu_ps(s + (8 + i) * lda + p) : _mm256_setzero_ps();
+      }
+      transpose_8x8(r);
+      transpose_8x8(h);
+      for (int64_t q = 0; q < 8; ++q) {
+        _mm256_storeu_ps(d + (p + q) * kMR, r[q]);
+        _mm_storeu_ps(d + (p + q) * kMR + 8, _mm256_castps256_ps128(h[q]));
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int64_t i = 0; i < m; ++i) d[p * kMR + i] = s[i * lda + p];
+      for (int64_t i = m; i < kMR; ++i) d[p * kMR + i] = 0.0f;
+    }
+  }
+}
+
+// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into 32-wide panels:
+// dst[q * 32 * kc + p * 32 + j] = op(B)[p0 + p, j0 + 32q + j], columns past nc zero. Same
+// layout as pack_b in gemm.cc with NR = 32.
+void gemm_pack_b_32__avx512(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                            int64_t j0, int64_t nc, float* dst) {
+  for (int64_t jr = 0; jr < nc; jr += kNR) {
+    const int64_t n = nc - jr < kNR ? nc - jr : kNR;
+    float* d = dst + jr * kc;
+    if (!transB) {  // op(B)[p, j] = B[p * ldb + j]: each k step is n contiguous floats
+      const float* s = B + p0 * ldb + j0 + jr;
+      const __mmask16 lo = lane_mask(n), hi = lane_mask(n - 16);
+      for (int64_t p = 0; p < kc; ++p) {
+        _mm512_storeu_ps(d + p * kNR, _mm512_maskz_loadu_ps(lo, s + p * ldb));
+        _mm512_storeu_ps(d + p * kNR + 16, _mm512_maskz_loadu_ps(hi, s + p * ldb + 16));
+      }
+      continue;
+    }
+    // op(B)[p, j] = B[j * ldb + p]: n row streams, four 8 x 8 transposes per 8 k steps.
+    const float* s = B + (j0 + jr) * ldb + p0;
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      for (int64_t h = 0; h < 4; ++h) {
+        __m256 r[8];
+        for (int64_t j = 0; j < 8; ++j)
+          r[j] = 8 * h + j < n ? _mm256_loadu_ps(s + (8 * h + j) * ldb + p) : _mm256_setzero_ps();
+        transpose_8x8(r);
+        for (int64_t q = 0; q < 8; ++q) _mm256_storeu_ps(d + (p + q) * kNR + 8 * h, r[q]);
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int64_t j = 0; j < n; ++j) d[p * kNR + j] = s[j * ldb + p];
+      for (int64_t j = n; j < kNR; ++j) d[p * kNR + j] = 0.0f;
+    }
+  }
+}
+
+// C[m, n] = alpha * (A_panel · B_panel) + beta * C[m, n].
+//   a  [k, 12]  packed A panel, a[p * 12 + i] = A[i, p]; rows >= m are zero
+//   b  [k, 32]  packed B panel, b[p * 32 + j] = B[p, j]; cols >= n are zero
+//   c  [m, n]   row-major, leading dimension ldc; only this corner is read or written
+// 1 <= m <= 12, 1 <= n <= 32, k >= 0 (k == 0 gives beta * C). beta == 0 never reads c.
+// No alignment assumed. Edge tiles compute only the rows and 16-wide halves they cover.
+void gemm_ukernel_12x32__avx512(int64_t k, const float* a, const float* b, float* c,
+                                int64_t ldc, int64_t m, int64_t n, float alpha, float beta) {
+  if (m == kMR && n == kNR) return tile<kMR, 2>(k, a, 1, kMR, b, kNR, c, ldc, n, alpha, beta);
+  if (n <= 16) return tile_rows<1>(k, a, 1, kMR, b, kNR, c, ldc, m, n, alpha, beta);
+  return tile_rows<2>(k, a, 1, kMR, b, kNR, c, ldc, m, n, alpha, beta);
+}
+
+// The same microkernel reading a full 32-wide column strip of B in place: b[p * ldb + j] for
+// j < 32 (n == 32). Results are bitwise those of the packed form.
+void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float* b,
+                                         int64_t ldb, float* c, int64_t ldc, int64_t m,
+                                         float alpha, float beta) {
+  if (m == kMR) return tile<kMR, 2>(k, a, 1, kMR, b, ldb, c, ldc, kNR, alpha, beta);
+  return tile_rows<2>(k, a, 1, kMR, b, ldb, c, ldc, m, kNR, alpha, beta);
+}
+
+// The most general form: A[i, p] = a[i * ars + p * acs] and B[p, j] = b[p * bs + j], either
+// packed or in place (a packed panel has ars = 1, acs = 12 or bs = 32). B rows must hold 32
+// readable floats when n > 16, else 16. Results are bitwise those of the packed form.
+void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta) {
+  if (n <= 16) return tile_rows<1>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
+  return tile_rows<2>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
+}
+
+}  // namespace neurite
