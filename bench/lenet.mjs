@@ -15,17 +15,15 @@
 //                        [--omp-wait passive|active] [--tfjs-from DIR] [--no-tfjs]
 // Needs the compiled package (npm run build:ts).
 // Prints a table; writes bench/results/lenet.json.
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startTorchProcess, torchAvailable } from './torch_process.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PYTHON = '/usr/bin/python3';
 const nt = createRequire(import.meta.url)(path.join(HERE, '..', 'dist', 'index.js'));
 
 const { values } = parseArgs({
@@ -89,36 +87,11 @@ function neuriteRound() {
 }
 
 // --- torch --------------------------------------------------------------------------------------
-function torchAvailable() {
-  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-}
-
 async function startTorch(dataFile) {
-  const env = {
-    ...process.env,
-    OMP_NUM_THREADS: String(threads),
-    MKL_NUM_THREADS: String(threads),
-    OMP_WAIT_POLICY: ompWait,
-  };
-  const child = spawn(PYTHON, [path.join(HERE, 'torch_lenet.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`lenet: torch_lenet.py exited early:\n${stderr.trim()}`);
-    return JSON.parse(value);
-  };
-  child.stdin.write(JSON.stringify({ threads, data: dataFile, batch: BATCH, lr: LR, steps }) + '\n');
-  const hello = await next();
-  return {
-    version: hello.torch,
-    round: async () => {
-      child.stdin.write('round\n');
-      return next();
-    },
-    close: () => child.stdin.end(),
-  };
+  const torch = await startTorchProcess(path.join(HERE, 'torch_lenet.py'), {
+    threads, ompWait, name: 'lenet', config: { threads, data: dataFile, batch: BATCH, lr: LR, steps },
+  });
+  return { version: torch.version, round: () => torch.request('round'), close: torch.close };
 }
 
 // --- tfjs (optional, dev-only) ------------------------------------------------------------------
