@@ -119,8 +119,13 @@ function block(fn, n) {
 async function startTorch(shapes, target, anyIsa) {
   // Debian's torch runs torch.mm on the system OpenBLAS, whose idle workers spin ~2^28 cycles
   // after each call and would steal the second core from the next neurite block: shorten that.
-  const env = { OPENBLAS_THREAD_TIMEOUT: '4', ...process.env };
-  if (!anyIsa) env.MKL_ENABLE_INSTRUCTIONS = 'AVX2';
+  // Its best kernels for the ISA neurite runs: Debian's OpenBLAS 0.3.21 does not know recent
+  // Xeons and falls back to SSE3, so force SkylakeX (AVX-512) or Haswell (AVX2) like
+  // gemm_bench does; MKL is capped to AVX2 unless neurite uses its AVX-512 table.
+  const wide = nt.backend().isa === 'avx512';
+  const env = { OPENBLAS_THREAD_TIMEOUT: '4',
+    OPENBLAS_CORETYPE: wide ? 'SkylakeX' : 'Haswell', ...process.env };
+  if (!anyIsa && !wide) env.MKL_ENABLE_INSTRUCTIONS = 'AVX2';
   const child = spawn(PYTHON, [path.join(HERE, 'torch_gemm.py')], {
     env, stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -164,7 +169,7 @@ async function main() {
   if (torch) {
     console.log(`torch ${torch.info.torch} (mkl ${torch.info.mkl}, BLAS: ` +
       `${torch.info.blas ? `OpenBLAS, core ${torch.info.blas}` : 'not OpenBLAS'}` +
-      `${opt.torchAnyIsa ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
+      `${opt.torchAnyIsa || info.isa === 'avx512' ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
   }
   const fns = shapes.map(neuriteThunk);
   const results = [];
@@ -189,7 +194,10 @@ async function main() {
     }
     const nat = native ? native.results.filter((x) => x.threads === threads) : [];
     const peak = nat.length ? nat[0].peak_gflops : NaN;
+    const p512 = nat.length ? nat[0].peak_avx512_gflops : 0;
     console.log(`\nthreads ${threads}` + (native ? `: peak FMA loop ${peak.toFixed(1)} GFLOP/s` +
+      ` (ISA of neurite's kernels${p512 ? `; AVX-512 ${p512.toFixed(1)}` : ''}` +
+      `${nat[0]?.peak_avx2_gflops ? `, AVX2 ${nat[0].peak_avx2_gflops.toFixed(1)}` : ''})` +
       ` (C++ run, OpenBLAS core ${native.openblas_core})` : ''));
     const head = ['shape (M x K x N)', 'neurite', '%peak', 'torch', 'nt/torch', 'C++ nt',
       'openblas', 'nt/oblas'];

@@ -1,14 +1,21 @@
 // GEMM micro-benchmark: neurite::gemm next to OpenBLAS's cblas_sgemm (when CMake found it:
-// NEURITE_BENCH_OPENBLAS) and a peak FMA loop measured in the same run, on 1 and 2 threads.
+// NEURITE_BENCH_OPENBLAS) and peak FMA loops measured in the same run, on 1 and 2 threads:
+// an AVX2 loop always, an AVX-512 loop when the CPU has AVX-512F (peak_avx512.cc). Each
+// system's %peak is against the peak of the ISA its kernels use (neurite: its dispatch table;
+// OpenBLAS: its core type); the "%p512" columns are against the AVX-512 peak.
 // Systems are interleaved shape by shape in every round (order alternating); figures are
 // medians over rounds, ratios the medians of per-round ratios. Prints a table, then JSON.
 //   gemm_bench [--rounds R] [--target SECONDS] [--threads 1,2] [--filter SUBSTR] [--json FILE]
+//              [--openblas-core auto|skylakex|haswell]
+// --openblas-core: the OpenBLAS kernels forced through OPENBLAS_CORETYPE (auto: SkylakeX when
+// the CPU has AVX-512F, else Haswell; an OPENBLAS_CORETYPE already set wins over auto).
 // Dev-only: OpenBLAS is a comparison, never a dependency of the library.
 #include <immintrin.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +28,7 @@
 #include "../kernels/gemm.h"
 #include "../runtime/dispatch.h"
 #include "../runtime/pool.h"
+#include "peak.h"
 
 #ifdef NEURITE_BENCH_OPENBLAS
 #include <cblas.h>
@@ -71,9 +79,11 @@ __attribute__((target("avx2,fma"), noinline)) float fma_loop(int64_t iters) {
   return out[0];
 }
 
-// GFLOP/s of the peak loop on `threads` threads running at once (one block of ~target s).
-double peak_gflops(int threads, double target) {
+// GFLOP/s of a peak loop on `threads` threads running at once (one block of ~target s):
+// AVX2 (8 lanes) or AVX-512 (16 lanes, only when neurite::cpu_has_avx512()).
+double peak_gflops(int threads, double target, bool avx512) {
   const int64_t iters = static_cast<int64_t>(target * 2.5e8);  // ~12 FMAs/iter at 3 GHz/2
+  const int lanes = avx512 ? 16 : 8;
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
   std::vector<double> secs(threads);
@@ -85,7 +95,7 @@ double peak_gflops(int threads, double target) {
       while (!go.load()) {
       }
       const double t0 = now();
-      sink = fma_loop(iters);
+      sink = avx512 ? neurite_bench::fma_loop_avx512(iters) : fma_loop(iters);
       secs[t] = now() - t0;
     });
   }
@@ -95,7 +105,7 @@ double peak_gflops(int threads, double target) {
   for (auto& th : ts) th.join();
   (void)sink;
   const double slowest = *std::max_element(secs.begin(), secs.end());
-  return threads * double(iters) * 12 * 8 * 2 / slowest * 1e-9;
+  return threads * double(iters) * 12 * lanes * 2 / slowest * 1e-9;
 }
 
 struct Shape {
@@ -146,16 +156,35 @@ double time_block(System sys, const Shape& s, Operands& o, int64_t reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::string openblas_core_opt = "auto";
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--openblas-core") openblas_core_opt = argv[i + 1];
+  std::transform(openblas_core_opt.begin(), openblas_core_opt.end(), openblas_core_opt.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (openblas_core_opt != "auto" && openblas_core_opt != "skylakex" &&
+      openblas_core_opt != "haswell") {
+    std::fprintf(stderr, "gemm_bench: --openblas-core must be auto, skylakex or haswell\n");
+    return 2;
+  }
+  const bool has_avx512 = neurite::cpu_has_avx512();
 #ifdef NEURITE_BENCH_OPENBLAS
   // OpenBLAS workers spin ~2^28 cycles after each call and would steal the second core from
   // the next neurite block; a short timeout makes the interleaving fair. Debian's DYNAMIC_ARCH
-  // build does not know recent Xeons and falls back to its SSE3 "Prescott" kernels; force its
-  // AVX2 "Haswell" kernels, the ISA neurite targets (set OPENBLAS_CORETYPE to override, e.g.
-  // SkylakeX for AVX-512). Both are read at load time, so re-exec once with them set.
-  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT") || !std::getenv("OPENBLAS_CORETYPE")) {
-    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
-    setenv("OPENBLAS_CORETYPE", "Haswell", 0);
-    execv("/proc/self/exe", argv);
+  // build (0.3.21) does not know recent Xeons and falls back to its SSE3 "Prescott" kernels;
+  // force its best kernels for the CPU: AVX-512 "SkylakeX" when it has AVX-512F, else AVX2
+  // "Haswell" (--openblas-core chooses). Both are read at load time, so re-exec once.
+  {
+    std::string want;
+    if (openblas_core_opt == "skylakex") want = "SkylakeX";
+    else if (openblas_core_opt == "haswell") want = "Haswell";
+    else if (const char* e = std::getenv("OPENBLAS_CORETYPE")) want = e;
+    else want = has_avx512 ? "SkylakeX" : "Haswell";
+    const char* cur = std::getenv("OPENBLAS_CORETYPE");
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT") || !cur || want != cur) {
+      setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+      setenv("OPENBLAS_CORETYPE", want.c_str(), 1);
+      execv("/proc/self/exe", argv);
+    }
   }
 #endif
   int rounds = 7;
@@ -169,6 +198,7 @@ int main(int argc, char** argv) {
     else if (a == "--target" && v) target = std::atof(argv[++i]);
     else if (a == "--filter" && v) filter = argv[++i];
     else if (a == "--json" && v) json_path = argv[++i];
+    else if (a == "--openblas-core" && v) ++i;  // read above
     else if (a == "--threads" && v) {
       thread_counts.clear();
       for (const char* p = argv[++i]; *p;) {
@@ -179,7 +209,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: gemm_bench [--rounds R] [--target S] [--threads 1,2] "
-                   "[--filter SUBSTR] [--json FILE]\n");
+                   "[--filter SUBSTR] [--json FILE] [--openblas-core auto|skylakex|haswell]\n");
       return 2;
     }
   }
@@ -222,11 +252,29 @@ int main(int argc, char** argv) {
 #else
   const std::string openblas = "none";
 #endif
-  std::printf("# gemm_bench: isa %s, %d rounds, %.3f s blocks, openblas core: %s\n",
-              neurite::ukernels().isa, rounds, target, openblas.c_str());
+  // Which peak each system's %peak uses: the widest ISA of its kernels.
+  const std::string isa = neurite::ukernels().isa;
+  const bool neurite_512 = isa == "avx512";
+  std::string ob_lower = openblas;
+  std::transform(ob_lower.begin(), ob_lower.end(), ob_lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  const bool openblas_512 = has_avx512 && (ob_lower.find("skylakex") != std::string::npos ||
+                                           ob_lower.find("cooperlake") != std::string::npos ||
+                                           ob_lower.find("sapphire") != std::string::npos);
+  std::printf("# gemm_bench: neurite isa %s, %d rounds, %.3f s blocks\n", isa.c_str(), rounds,
+              target);
+#ifdef NEURITE_BENCH_OPENBLAS
+  std::printf("# openblas core: %s (forced with OPENBLAS_CORETYPE=%s, --openblas-core %s%s)\n",
+              openblas.c_str(), std::getenv("OPENBLAS_CORETYPE"), openblas_core_opt.c_str(),
+              openblas_core_opt == "auto" ? (has_avx512 ? ": CPU has avx512f" : ": no avx512f")
+                                          : "");
+#endif
+  std::printf("# %%peak: of the %s peak for neurite, of the %s peak for openblas; %%p512: of "
+              "the AVX-512 peak\n",
+              neurite_512 ? "AVX-512" : "AVX2", openblas_512 ? "AVX-512" : "AVX2");
 
-  std::string json = "{\"isa\":\"" + std::string(neurite::ukernels().isa) +
-                     "\",\"openblas_core\":\"" + openblas + "\",\"results\":[";
+  std::string json = "{\"isa\":\"" + isa + "\",\"openblas_core\":\"" + openblas +
+                     "\",\"results\":[";
   bool first_json = true;
   for (int threads : thread_counts) {
     neurite::set_num_threads(threads);
@@ -247,12 +295,13 @@ int main(int argc, char** argv) {
         reps[i][sys] = std::max<int64_t>(1, static_cast<int64_t>(target / std::max(t, 1e-9)));
       }
     }
-    std::vector<double> peaks;
+    std::vector<double> peaks, peaks512;
     std::vector<std::vector<std::vector<double>>> secs(
         shapes.size(), std::vector<std::vector<double>>(n_sys));
     std::vector<std::vector<double>> ratios(shapes.size());
     for (int r = 0; r < rounds; ++r) {
-      peaks.push_back(peak_gflops(threads, target));
+      peaks.push_back(peak_gflops(threads, target, false));
+      if (has_avx512) peaks512.push_back(peak_gflops(threads, target, true));
       for (size_t i = 0; i < shapes.size(); ++i) {
         double t[kSystems] = {};
         for (int q = 0; q < n_sys; ++q) {
@@ -264,27 +313,38 @@ int main(int argc, char** argv) {
       }
     }
     const double peak = median(peaks);
-    std::printf("\nthreads %d: peak FMA loop %.1f GFLOP/s (min %.1f, max %.1f)\n", threads, peak,
-                *std::min_element(peaks.begin(), peaks.end()),
+    const double peak512 = has_avx512 ? median(peaks512) : 0.0;
+    const double peak_n = neurite_512 ? peak512 : peak, peak_o = openblas_512 ? peak512 : peak;
+    // %p512 falls back to the AVX2 peak on a CPU without AVX-512.
+    const double peak_w = has_avx512 ? peak512 : peak;
+    std::printf("\nthreads %d: peak FMA loop AVX2 %.1f GFLOP/s (min %.1f, max %.1f)", threads,
+                peak, *std::min_element(peaks.begin(), peaks.end()),
                 *std::max_element(peaks.begin(), peaks.end()));
-    std::printf("%-22s %10s %7s %10s %7s %9s\n", "shape (M x K x N)", "neurite", "%peak",
-                "openblas", "%peak", "speedup");
+    if (has_avx512)
+      std::printf(", AVX-512 %.1f GFLOP/s (min %.1f, max %.1f)", peak512,
+                  *std::min_element(peaks512.begin(), peaks512.end()),
+                  *std::max_element(peaks512.begin(), peaks512.end()));
+    std::printf("\n%-22s %10s %7s %7s %10s %7s %7s %9s\n", "shape (M x K x N)", "neurite",
+                "%peak", "%p512", "openblas", "%peak", "%p512", "speedup");
     for (size_t i = 0; i < shapes.size(); ++i) {
       const Shape& s = shapes[i];
       const double flops = 2.0 * s.M * s.N * s.K;
       const double gn = flops / median(secs[i][kNeurite]) * 1e-9;
       const double go = n_sys == 2 ? flops / median(secs[i][kOpenBlas]) * 1e-9 : 0.0;
       const double ratio = n_sys == 2 ? median(ratios[i]) : 0.0;
-      std::printf("%-22s %10.1f %6.1f%% %10.1f %6.1f%% %8.2fx\n", s.name, gn, 100 * gn / peak,
-                  go, 100 * go / peak, ratio);
-      char buf[512];
+      std::printf("%-22s %10.1f %6.1f%% %6.1f%% %10.1f %6.1f%% %6.1f%% %8.2fx\n", s.name, gn,
+                  100 * gn / peak_n, 100 * gn / peak_w, go, 100 * go / peak_o, 100 * go / peak_w,
+                  ratio);
+      char buf[768];
       std::snprintf(buf, sizeof buf,
                     "%s{\"threads\":%d,\"shape\":\"%s\",\"M\":%lld,\"N\":%lld,\"K\":%lld,"
-                    "\"transA\":%s,\"transB\":%s,\"peak_gflops\":%.2f,\"neurite_gflops\":%.2f,"
+                    "\"transA\":%s,\"transB\":%s,\"peak_gflops\":%.2f,\"peak_avx2_gflops\":%.2f,"
+                    "\"peak_avx512_gflops\":%.2f,\"neurite_peak_gflops\":%.2f,"
+                    "\"openblas_peak_gflops\":%.2f,\"neurite_gflops\":%.2f,"
                     "\"openblas_gflops\":%.2f,\"neurite_over_openblas\":%.3f}",
                     first_json ? "" : ",", threads, s.name, (long long)s.M, (long long)s.N,
-                    (long long)s.K, s.ta ? "true" : "false", s.tb ? "true" : "false", peak, gn,
-                    go, ratio);
+                    (long long)s.K, s.ta ? "true" : "false", s.tb ? "true" : "false", peak_n,
+                    peak, peak512, peak_n, peak_o, gn, go, ratio);
       json += buf;
       first_json = false;
     }
