@@ -136,7 +136,7 @@ function torchAvailable() {
 }
 
 /** Starts bench/torch_ops.py; resolves once it has built and calibrated every workload. */
-async function startTorch(workloads, threads, target, ompWait) {
+async function startTorch(workloads, threads, target, ompWait, isa) {
   const env = {
     ...process.env,
     OMP_NUM_THREADS: String(threads),
@@ -145,6 +145,9 @@ async function startTorch(workloads, threads, target, ompWait) {
   };
   delete env.OMP_WAIT_POLICY;
   if (ompWait !== 'default') env.OMP_WAIT_POLICY = ompWait.toUpperCase();
+  // Debian's torch runs torch.mm on the system OpenBLAS, which falls back to SSE3 kernels on
+  // CPUs it does not know: give it its best kernels for the ISA neurite uses (as gemm.mjs).
+  env.OPENBLAS_CORETYPE ??= isa === 'avx512' ? 'SkylakeX' : 'Haswell';
   const child = spawn(PYTHON, [path.join(HERE, 'torch_ops.py')], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -228,7 +231,7 @@ async function main() {
   let torch = null;
   if (opts.torch && torchAvailable()) {
     process.stderr.write('starting PyTorch helper (bench/torch_ops.py) ...\n');
-    torch = await startTorch(workloads, threads, opts.target, opts.ompWait);
+    torch = await startTorch(workloads, threads, opts.target, opts.ompWait, nt.backend().isa);
   } else if (opts.torch) {
     process.stderr.write(`PyTorch not found (${PYTHON} -c 'import torch' failed): neurite only\n`);
   }
