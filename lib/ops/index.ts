@@ -2,10 +2,9 @@
 // are int32; the binding rejects any index out of range before a kernel runs, and the checks
 // here say the same in the user's terms first.
 import { native } from '../native';
-import { contiguousStrides, formatShape, normalizeDim } from '../shape';
+import { contiguousStrides, formatShape, normalizeDim, view3 } from '../shape';
 import { allocateUninitialised, record, Tensor, uninitialisedF32 } from '../tensor';
 import { checkTensor } from './elementwise';
-import { view3 } from '../shape';
 
 function checkIndex(fn: string, index: Tensor, bound: number): Int32Array {
   checkTensor(fn, 'index', index);

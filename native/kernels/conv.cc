@@ -129,10 +129,6 @@ float* alloc_floats(int64_t n) {
 
 }  // namespace
 
-int64_t conv2d_col_floats(const Conv2dGeom& g) {
-  return (g.C / g.G) * g.KH * g.KW * g.OH * g.OW;
-}
-
 bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias,
                     float* y) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;

@@ -23,9 +23,6 @@ struct Conv2dGeom {
   int64_t G;       // groups >= 1, divides C and K
 };
 
-// Floats of one image-group column buffer: (C / G) * KH * KW * OH * OW.
-int64_t conv2d_col_floats(const Conv2dGeom& g);
-
 // y = conv2d(x, w) + bias (bias may be null). Overwrites y. Returns false when the
 // workspace cannot be allocated (y is then unspecified).
 bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias,

@@ -28,4 +28,37 @@ void gemm_ukernel_12x32__avx512(int64_t k, const float* a, const float* b, float
 void gemm_ukernel_4x8__scalar(int64_t k, const float* a, const float* b, float* c, int64_t ldc,
                               int64_t m, int64_t n, float alpha, float beta);
 
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+// AVX2 packing for the 6 x 16 microkernel (kernels/x86/gemm_6x16_avx2_fma.cc): same layouts as
+// gemm.cc's pack_a / pack_b with MR = 6, NR = 16, with 8 x 8 register transposes for the strided
+// operands. Used only together with gemm_ukernel_6x16__avx2_fma, so only on CPUs with AVX2.
+void gemm_pack_a_6__avx2_fma(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc,
+                             int64_t p0, int64_t kc, float* dst);
+void gemm_pack_b_16__avx2_fma(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                              int64_t j0, int64_t nc, float* dst);
+// The 6 x 16 microkernel reading a full 16-column strip of row-major B in place (row stride
+// ldb) instead of a packed panel; bitwise the same results.
+void gemm_ukernel_6x16_direct_b__avx2_fma(int64_t k, const float* a, const float* b,
+                                          int64_t ldb, float* c, int64_t ldc, int64_t m,
+                                          float alpha, float beta);
+// The 6 x 16 microkernel with A[i, p] = a[i * ars + p * acs] and B rows bs apart, packed or in
+// place; bitwise the same results.
+void gemm_ukernel_6x16_strided__avx2_fma(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                         const float* b, int64_t bs, float* c, int64_t ldc,
+                                         int64_t m, int64_t n, float alpha, float beta);
+// AVX-512 packing and in-place forms of the 12 x 32 microkernel
+// (kernels/x86/gemm_12x32_avx512.cc), same layouts and contracts as the AVX2 ones above with
+// MR = 12, NR = 32. Used only together with gemm_ukernel_12x32__avx512.
+void gemm_pack_a_12__avx512(bool transA, const float* A, int64_t lda, int64_t i0, int64_t mc,
+                            int64_t p0, int64_t kc, float* dst);
+void gemm_pack_b_32__avx512(bool transB, const float* B, int64_t ldb, int64_t p0, int64_t kc,
+                            int64_t j0, int64_t nc, float* dst);
+void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float* b,
+                                         int64_t ldb, float* c, int64_t ldc, int64_t m,
+                                         float alpha, float beta);
+void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta);
+#endif
+
 }  // namespace neurite
