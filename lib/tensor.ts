@@ -33,6 +33,17 @@ export function allocate(dtype: DType, n: number): Storage {
   return new Uint8Array(n);
 }
 
+/** NEURITE_POISON_UNINITIALISED=1 (a test setting) fills every uninitialised allocation with
+ *  NaN (int32: a large negative value, bool: 0xAB), so a kernel that reads or skips part of an
+ *  output it should overwrite shows up in the tests. */
+const POISON_UNINITIALISED = typeof process !== 'undefined' && process.env.NEURITE_POISON_UNINITIALISED === '1';
+
+function poisoned(dtype: DType, n: number): Storage {
+  if (dtype === 'float32') return new Float32Array(n).fill(NaN);
+  if (dtype === 'int32') return new Int32Array(n).fill(-0x5a5a5a5a);
+  return new Uint8Array(n).fill(0xab);
+}
+
 /** Below this many bytes a zero-filled array is as cheap as an uninitialised one. */
 const UNINITIALISED_BYTES = 1 << 16;
 
@@ -42,6 +53,7 @@ const UNINITIALISED_BYTES = 1 << 16;
  * a memory-bound op itself. Never use it for a buffer that is accumulated into or read first.
  */
 export function allocateUninitialised(dtype: DType, n: number): Storage {
+  if (POISON_UNINITIALISED) return poisoned(dtype, n);
   const bytes = dtype === 'bool' ? n : 4 * n;
   if (bytes < UNINITIALISED_BYTES) return allocate(dtype, n);
   const buffer = Buffer.allocUnsafeSlow(bytes).buffer;

@@ -3,7 +3,7 @@
 // the 1-D forms are H = 1. Max pooling saves argmax offsets; its backward scatters to them.
 import { native } from '../native';
 import { formatShape } from '../shape';
-import { record, Tensor } from '../tensor';
+import { allocateUninitialised, record, Tensor, uninitialisedF32 } from '../tensor';
 import { checkTensor } from './elementwise';
 
 type Pair = number | [number, number];
@@ -136,8 +136,8 @@ function outShape(x: Tensor, spatial: 1 | 2, g: PoolGeom): number[] {
 
 function maxPoolCore(name: string, x: Tensor, g: PoolGeom, shape: number[], adaptive: boolean): Tensor {
   const n = g.planes * g.OH * g.OW;
-  const y = new Float32Array(n);
-  const idx = new Int32Array(n);
+  const y = uninitialisedF32(n);
+  const idx = allocateUninitialised('int32', n) as Int32Array;
   if (adaptive) {
     native.adaptiveMaxPool2dForward(y, idx, f32(x), g.planes, g.H, g.W, g.OH, g.OW);
   } else {
@@ -147,7 +147,7 @@ function maxPoolCore(name: string, x: Tensor, g: PoolGeom, shape: number[], adap
     );
   }
   return record(new Tensor(y, shape), name, [x], (dy) => {
-    const dx = new Float32Array(x.size);
+    const dx = uninitialisedF32(x.size);
     native.maxPool2dBackward(dx, f32(dy), idx, g.planes, g.H * g.W, g.OH * g.OW);
     return [new Tensor(dx, x.shape)];
   });
@@ -156,13 +156,13 @@ function maxPoolCore(name: string, x: Tensor, g: PoolGeom, shape: number[], adap
 function avgPoolCore(
   name: string, x: Tensor, g: PoolGeom, shape: number[], include: boolean, divisor: number,
 ): Tensor {
-  const y = new Float32Array(g.planes * g.OH * g.OW);
+  const y = uninitialisedF32(g.planes * g.OH * g.OW);
   const geo = [
     g.planes, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.sh, g.sw, g.ph, g.ph, g.pw, g.pw,
   ] as const;
   native.avgPool2dForward(y, f32(x), ...geo, include, divisor);
   return record(new Tensor(y, shape), name, [x], (dy) => {
-    const dx = new Float32Array(x.size);
+    const dx = uninitialisedF32(x.size);
     native.avgPool2dBackward(dx, f32(dy), ...geo, include, divisor);
     return [new Tensor(dx, x.shape)];
   });
@@ -269,10 +269,10 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number | null
   const fn = 'adaptiveAvgPool2d';
   const xt = checkInput(fn, 2, x);
   const g = adaptiveGeom(fn, xt, outputSize);
-  const y = new Float32Array(g.planes * g.OH * g.OW);
+  const y = uninitialisedF32(g.planes * g.OH * g.OW);
   native.adaptiveAvgPool2dForward(y, f32(xt), g.planes, g.H, g.W, g.OH, g.OW);
   return record(new Tensor(y, outShape(xt, 2, g)), fn, [xt], (dy) => {
-    const dx = new Float32Array(xt.size);
+    const dx = uninitialisedF32(xt.size);
     native.adaptiveAvgPool2dBackward(dx, f32(dy), g.planes, g.H, g.W, g.OH, g.OW);
     return [new Tensor(dx, xt.shape)];
   });
