@@ -53,6 +53,7 @@
         "native/kernels/scalar/vmath_scalar.cc",
         "native/kernels/softmax.cc",
         "native/runtime/dispatch.cc",
+        "native/runtime/memory.cc",
         "native/runtime/pool.cc",
         "native/runtime/rng.cc",
         "native/runtime/vmath_dispatch.cc"

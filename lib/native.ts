@@ -15,6 +15,8 @@ export interface BackendInfo {
   isa: string;
   threads: number;
   cpuAvx2Fma: boolean;
+  /** Whether glibc's malloc keeps large freed blocks (see native/runtime/memory.h). */
+  mallocTuned: boolean;
 }
 
 export interface NativeAddon {
@@ -262,6 +264,14 @@ function checkEnvironment(addon: NativeAddon): void {
         'NeuriteWarning',
       );
     }
+  }
+  const malloc = process.env.NEURITE_MALLOC;
+  if (malloc !== undefined && malloc !== '' && malloc !== 'system' && malloc !== 'tuned') {
+    process.emitWarning(
+      `NEURITE_MALLOC must be 'system' or 'tuned', got '${malloc}'; using ` +
+        (addon.backendInfo().mallocTuned ? 'tuned' : 'system'),
+      'NeuriteWarning',
+    );
   }
   const threads = process.env.NEURITE_NUM_THREADS;
   if (threads !== undefined && threads !== '' && !/^[1-9][0-9]*$/.test(threads.trim())) {

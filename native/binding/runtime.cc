@@ -1,6 +1,7 @@
 // Runtime exports: backend info, thread count, the seeded generator and fills.
 #include "../kernels/elementwise.h"
 #include "../runtime/dispatch.h"
+#include "../runtime/memory.h"
 #include "../runtime/pool.h"
 #include "../runtime/rng.h"
 #include "args.h"
@@ -13,13 +14,14 @@
 namespace neurite {
 namespace {
 
-// backendInfo() -> { version, isa, threads, cpuAvx2Fma }
+// backendInfo() -> { version, isa, threads, cpuAvx2Fma, mallocTuned }
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("version", NEURITE_VERSION);
   o.Set("isa", ukernels().isa);
   o.Set("threads", num_threads());
   o.Set("cpuAvx2Fma", cpu_has_avx2_fma());
+  o.Set("mallocTuned", tune_malloc());
   return o;
 }
 
@@ -129,6 +131,7 @@ Napi::Value FillLinspace(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
+  tune_malloc();
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo, "backendInfo"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("rngSeed", Napi::Function::New(env, RngSeed, "rngSeed"));

@@ -184,6 +184,29 @@ describe('environment variables (child processes running dist/)', () => {
   });
 });
 
+describe('NEURITE_MALLOC (child processes running dist/)', () => {
+  beforeAll(() => requireBuiltPackage());
+  const report = `process.stdout.write(JSON.stringify(require(${JSON.stringify(path.join(ROOT, 'dist', 'native.js'))}).native.backendInfo()))`;
+  const tunedOf = async (env: Record<string, string>) => {
+    const r = await runNode(report, env);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/NeuriteWarning/);
+    return (JSON.parse(r.stdout) as { mallocTuned: boolean }).mallocTuned;
+  };
+  // glibc is the C library of every Linux build this package ships (prebuilds are tagged glibc)
+  const glibc = process.platform === 'linux' &&
+    (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime !== undefined;
+
+  it('by default large freed blocks are kept for reuse (glibc)', async () => {
+    expect(await tunedOf({})).toBe(glibc);
+    expect(await tunedOf({ NEURITE_MALLOC: 'tuned' })).toBe(glibc);
+  });
+
+  it('NEURITE_MALLOC=system leaves malloc alone', async () => {
+    expect(await tunedOf({ NEURITE_MALLOC: 'system' })).toBe(false);
+  });
+});
+
 describe('environment variables the runtime does not understand', () => {
   const loadAndReport = `process.stdout.write(JSON.stringify(require(${JSON.stringify(ROOT)}).backend()))`;
 
@@ -191,6 +214,7 @@ describe('environment variables the runtime does not understand', () => {
     [{ NEURITE_ISA: 'bogus' }, /NeuriteWarning: NEURITE_ISA must be 'baseline' \(or 'scalar'\), 'avx2', 'avx512' or 'auto', got 'bogus'/],
     [{ NEURITE_NUM_THREADS: 'abc' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got 'abc'/],
     [{ NEURITE_NUM_THREADS: '-2' }, /NeuriteWarning: NEURITE_NUM_THREADS must be a positive integer, got '-2'/],
+    [{ NEURITE_MALLOC: 'jemalloc' }, /NeuriteWarning: NEURITE_MALLOC must be 'system' or 'tuned', got 'jemalloc'/],
   ])('%o loads with the default and a warning that names the variable', async (env, warning) => {
     const r = await runNode(loadAndReport, env);
     expect(r.status).toBe(0);

@@ -31,6 +31,7 @@ export function cleanEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env };
   delete base.NEURITE_ISA;
   delete base.NEURITE_NUM_THREADS;
+  delete base.NEURITE_MALLOC;
   return { ...base, ...env };
 }
 
