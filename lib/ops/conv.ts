@@ -4,7 +4,7 @@
 // forward and weight gradient). 'same' at stride > 1 follows TensorFlow (DESIGN.md).
 import { native } from '../native';
 import { formatShape } from '../shape';
-import { record, Tensor } from '../tensor';
+import { record, Tensor, uninitialisedF32 } from '../tensor';
 import { checkTensor } from './elementwise';
 import { reshape } from './shape';
 
@@ -83,7 +83,7 @@ function intList(fn: string, arg: string, v: unknown, count: number, min: number
 
 /** y = conv2d(x, w) + b on 4-D tensors with resolved geometry; records the backward. */
 function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
-  const y = new Float32Array(g.N * g.K * g.OH * g.OW);
+  const y = uninitialisedF32(g.N * g.K * g.OH * g.OW);
   native.conv2dForward(y, f32(x), f32(w), b ? f32(b) : null, ...geomArgs(g));
   const out = new Tensor(y, [g.N, g.K, g.OH, g.OW]);
   const inputs = b ? [x, w, b] : [x, w];
@@ -93,17 +93,17 @@ function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (needs[0]) {
-      const buf = new Float32Array(x.size);
+      const buf = uninitialisedF32(x.size);
       native.conv2dBackwardInput(buf, d, f32(w), null, ...geomArgs(g));
       dx = new Tensor(buf, x.shape);
     }
     if (needs[1]) {
-      const buf = new Float32Array(w.size);
+      const buf = uninitialisedF32(w.size);
       native.conv2dBackwardWeight(buf, f32(x), d, ...geomArgs(g));
       dw = new Tensor(buf, w.shape);
     }
     if (b && needs[2]) {
-      const buf = new Float32Array(g.K);
+      const buf = uninitialisedF32(g.K);
       native.convBackwardBias(buf, d, g.N, g.K, g.OH * g.OW);
       db = new Tensor(buf, b.shape);
     }
@@ -114,7 +114,7 @@ function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
 /** y = convTranspose2d(x, w) + b: conv2d's adjoint for geometry g, where g describes the
  *  conv2d from y (its input) to x (its output); records the backward. */
 function convTranspose2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
-  const y = new Float32Array(g.N * g.C * g.H * g.W);
+  const y = uninitialisedF32(g.N * g.C * g.H * g.W);
   native.conv2dBackwardInput(y, f32(x), f32(w), b ? f32(b) : null, ...geomArgs(g));
   const out = new Tensor(y, [g.N, g.C, g.H, g.W]);
   const inputs = b ? [x, w, b] : [x, w];
@@ -124,17 +124,17 @@ function convTranspose2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): T
     let dw: Tensor | null = null;
     let db: Tensor | null = null;
     if (needs[0]) {
-      const buf = new Float32Array(x.size);
+      const buf = uninitialisedF32(x.size);
       native.conv2dForward(buf, d, f32(w), null, ...geomArgs(g));
       dx = new Tensor(buf, x.shape);
     }
     if (needs[1]) {
-      const buf = new Float32Array(w.size);
+      const buf = uninitialisedF32(w.size);
       native.conv2dBackwardWeight(buf, d, f32(x), ...geomArgs(g));
       dw = new Tensor(buf, w.shape);
     }
     if (b && needs[2]) {
-      const buf = new Float32Array(g.C);
+      const buf = uninitialisedF32(g.C);
       native.convBackwardBias(buf, d, g.N, g.C, g.H * g.W);
       db = new Tensor(buf, b.shape);
     }
