@@ -180,6 +180,8 @@ struct Packers {
                    float);
   void (*strided)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
                   int64_t, int64_t, float, float);
+  void (*narrow)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
+                 int64_t, int64_t, float, float);
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -205,12 +207,12 @@ Packers packers_for(const UKernels& uk) {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
     return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
-            gemm_ukernel_6x16_strided__avx2_fma};
+            gemm_ukernel_6x16_strided__avx2_fma, nullptr};
   if (uk.gemm == gemm_ukernel_12x32__avx512 && uk.mr == 12 && uk.nr == 32)
     return {pack_a_avx512, pack_b_avx512, gemm_ukernel_12x32_direct_b__avx512,
-            gemm_ukernel_12x32_strided__avx512};
+            gemm_ukernel_12x32_strided__avx512, gemm_ukernel_24x16_strided__avx512};
 #endif
-  return {pack_a, pack_b, nullptr, nullptr};
+  return {pack_a, pack_b, nullptr, nullptr, nullptr};
 }
 
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
@@ -338,14 +340,51 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
   });
 }
 
+// Products at most this many columns wide run on the narrow microkernel when the table has
+// one (AVX-512: one 16-wide accumulator per row, 24 rows): A read in place, B in place or, when
+// transposed, copied once into 16-wide rows. The 12 x 32 tile would leave at least half of its
+// lanes idle and pack B into 32-wide panels.
+constexpr int64_t kNarrowCols = 16;
+constexpr int64_t kNarrowRows = 24;
+
+void gemm_narrow(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                 float beta, float* C, int64_t ldc, int threads) {
+  const Packers pack = packers_for(uk);
+  const float* b = B;
+  int64_t bs = ldb;
+  if (transB) {  // op(B)[p, j] = B[j * ldb + p]: rows of 16, lanes past N never read
+    float* bp = pack_b_buffer(K * kNarrowCols);
+    for (int64_t j = 0; j < N; ++j)
+      for (int64_t p = 0; p < K; ++p) bp[p * kNarrowCols + j] = B[j * ldb + p];
+    b = bp;
+    bs = kNarrowCols;
+  }
+  const int64_t ars = transA ? 1 : lda, acs = transA ? lda : 1;
+  const int64_t KC = balanced_kc(uk, K);  // the slices of the other paths: the same bits
+  const int64_t tiles = (M + kNarrowRows - 1) / kNarrowRows;
+  run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * M / tiles, r1 = (t + 1) * M / tiles;
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        pack.narrow(std::min(KC, K - pc), A + r0 * ars + pc * acs, ars, acs, b + pc * bs, bs,
+                    C + r0 * ldc, ldc, r1 - r0, N, alpha, pc == 0 ? beta : 1.0f);
+      }
+    }
+  });
+}
+
 // Whether to compute C^T = op(B)^T · op(A)^T instead (into a scratch, transposed back): when B
 // is transposed and C has few rows, packing all of op(B) is an 8 x 8-transpose pass over the
 // large operand; swapped, that operand is read in place as A and only the small op(A) is
 // packed. (Swapping 8 < N < 16 to fill whole tiles did not pay: packing op(A)^T then cost
-// more than the idle lanes, measured on 64 x 128 x 10.) Depends only on the shape, never on
+// more than the idle lanes, measured on 64 x 128 x 10.) Only when K is deep enough that the
+// packing saved (K (N - M) floats) outweighs the transposed copy of C there and back (M N):
+// 64 x 128 x 10 NT ran at a third of its unswapped speed. Depends only on the shape, never on
 // the thread count.
-bool swap_pays(const UKernels& uk, bool transB, int64_t M, int64_t N) {
-  return transB && M <= kDirectAMaxCols && N >= 2 * M && packers_for(uk).strided != nullptr;
+bool swap_pays(const UKernels& uk, bool transB, int64_t M, int64_t N, int64_t K) {
+  return transB && M <= kDirectAMaxCols && N >= 2 * M && K * (N - M) > 2 * M * N &&
+         packers_for(uk).strided != nullptr;
 }
 
 float* swap_buffer(int64_t floats) {
@@ -373,7 +412,11 @@ void gemm_one(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N
     return;
   }
   const int threads = allow_threads && macs >= kParallelMacs ? num_threads() : 1;
-  if (swap_pays(uk, transB, M, N)) {
+  if (N <= kNarrowCols && packers_for(uk).narrow != nullptr) {
+    gemm_narrow(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads);
+    return;
+  }
+  if (swap_pays(uk, transB, M, N, K)) {
     // T = C^T [N, M]; the microkernel applies beta to T exactly as it would to C, so the
     // result is bitwise that of the unswapped product.
     float* T = swap_buffer(N * M);

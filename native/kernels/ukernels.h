@@ -59,6 +59,12 @@ void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float*
 void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
                                         const float* b, int64_t bs, float* c, int64_t ldc,
                                         int64_t m, int64_t n, float alpha, float beta);
+// The narrow AVX-512 microkernel for n <= 16 columns: m <= 24 rows, one 16-wide accumulator
+// per row, A and B strided as in the strided form, B rows read with masked loads (only n
+// floats of each), so both operands can be read in place. Bitwise the same results.
+void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta);
 #endif
 
 }  // namespace neurite

@@ -21,16 +21,17 @@ __attribute__((always_inline)) inline __mmask16 lane_mask(int64_t n) {
 }
 
 // dst[0:16V] (lanes of mask0 / mask1) = alpha * (v0, v1) + beta * dst; read_c == false
-// (beta == 0) never reads dst.
+// (beta == 0) never reads dst; scale == false (alpha == 1) skips the exact multiply by 1.
 template <int V>
 __attribute__((always_inline)) inline void store_row(float* dst, __m512 v0, __m512 v1,
                                                      __mmask16 mask0, __mmask16 mask1,
-                                                     __m512 valpha, __m512 vbeta, bool read_c) {
-  v0 = _mm512_mul_ps(valpha, v0);
+                                                     __m512 valpha, __m512 vbeta, bool read_c,
+                                                     bool scale) {
+  if (scale) v0 = _mm512_mul_ps(valpha, v0);
   if (read_c) v0 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask0, dst), v0);
   _mm512_mask_storeu_ps(dst, mask0, v0);
   if (V == 2) {
-    v1 = _mm512_mul_ps(valpha, v1);
+    if (scale) v1 = _mm512_mul_ps(valpha, v1);
     if (read_c) v1 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask1, dst + 16), v1);
     _mm512_mask_storeu_ps(dst + 16, mask1, v1);
   }
@@ -81,10 +82,11 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
 
   const __m512 valpha = _mm512_set1_ps(alpha);
   const __m512 vbeta = _mm512_set1_ps(beta);
-  const bool read_c = beta != 0.0f;
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
   const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n - 16);
 #define NEURITE_STORE(i) \
-  if (R > i) store_row<V>(c + i * ldc, c##i##_0, c##i##_1, m0, m1, valpha, vbeta, read_c);
+  if (R > i)             \
+    store_row<V>(c + i * ldc, c##i##_0, c##i##_1, m0, m1, valpha, vbeta, read_c, scale);
   NEURITE_STORE(0) NEURITE_STORE(1) NEURITE_STORE(2) NEURITE_STORE(3)
   NEURITE_STORE(4) NEURITE_STORE(5) NEURITE_STORE(6) NEURITE_STORE(7)
   NEURITE_STORE(8) NEURITE_STORE(9) NEURITE_STORE(10) NEURITE_STORE(11)
@@ -110,6 +112,56 @@ __attribute__((always_inline)) inline void tile_rows(int64_t k, const float* a, 
     case 11: return tile<11, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
     default: return tile<12, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
   }
+}
+
+// The narrow tile: R <= 24 rows of C with n <= 16 columns, one 16-wide accumulator per row.
+// B rows are read with masked loads (lanes past n neither read nor stored), so B can be read
+// in place up to the last element of its array. Same FMA sequence per element of C as tile.
+template <int R>
+__attribute__((always_inline)) inline void tile_narrow(int64_t k, const float* a, int64_t ars,
+                                                       int64_t acs, const float* b, int64_t bs,
+                                                       float* c, int64_t ldc, int64_t n,
+                                                       float alpha, float beta) {
+#define NEURITE_ACC(i) __m512 c##i = _mm512_setzero_ps()
+  NEURITE_ACC(0); NEURITE_ACC(1); NEURITE_ACC(2); NEURITE_ACC(3); NEURITE_ACC(4);
+  NEURITE_ACC(5); NEURITE_ACC(6); NEURITE_ACC(7); NEURITE_ACC(8); NEURITE_ACC(9);
+  NEURITE_ACC(10); NEURITE_ACC(11); NEURITE_ACC(12); NEURITE_ACC(13); NEURITE_ACC(14);
+  NEURITE_ACC(15); NEURITE_ACC(16); NEURITE_ACC(17); NEURITE_ACC(18); NEURITE_ACC(19);
+  NEURITE_ACC(20); NEURITE_ACC(21); NEURITE_ACC(22); NEURITE_ACC(23);
+#undef NEURITE_ACC
+  const __mmask16 mn = lane_mask(n);
+  // Rows in groups of three from one pointer each (g[0], g[ars], g[2 * ars]: scaled-index
+  // addressing), so the 24 row offsets need not live in (too few) general registers.
+  const float *g0 = a, *g1 = a + 3 * ars, *g2 = a + 6 * ars, *g3 = a + 9 * ars;
+  const float *g4 = a + 12 * ars, *g5 = a + 15 * ars, *g6 = a + 18 * ars, *g7 = a + 21 * ars;
+#define NEURITE_ROW(i, g, r) \
+  if (R > i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(g[r * ars]), b0, c##i);
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(mn, b);
+    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)
+    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)
+    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)
+    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)
+    NEURITE_ROW(12, g4, 0) NEURITE_ROW(13, g4, 1) NEURITE_ROW(14, g4, 2)
+    NEURITE_ROW(15, g5, 0) NEURITE_ROW(16, g5, 1) NEURITE_ROW(17, g5, 2)
+    NEURITE_ROW(18, g6, 0) NEURITE_ROW(19, g6, 1) NEURITE_ROW(20, g6, 2)
+    NEURITE_ROW(21, g7, 0) NEURITE_ROW(22, g7, 1) NEURITE_ROW(23, g7, 2)
+    g0 += acs, g1 += acs, g2 += acs, g3 += acs, g4 += acs, g5 += acs, g6 += acs, g7 += acs;
+    b += bs;
+  }
+#undef NEURITE_ROW
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
+#define NEURITE_STORE(i) \
+  if (R > i) store_row<1>(c + i * ldc, c##i, c##i, mn, 0, valpha, vbeta, read_c, scale);
+  NEURITE_STORE(0) NEURITE_STORE(1) NEURITE_STORE(2) NEURITE_STORE(3) NEURITE_STORE(4)
+  NEURITE_STORE(5) NEURITE_STORE(6) NEURITE_STORE(7) NEURITE_STORE(8) NEURITE_STORE(9)
+  NEURITE_STORE(10) NEURITE_STORE(11) NEURITE_STORE(12) NEURITE_STORE(13) NEURITE_STORE(14)
+  NEURITE_STORE(15) NEURITE_STORE(16) NEURITE_STORE(17) NEURITE_STORE(18) NEURITE_STORE(19)
+  NEURITE_STORE(20) NEURITE_STORE(21) NEURITE_STORE(22) NEURITE_STORE(23)
+#undef NEURITE_STORE
 }
 
 // In-register transpose: r[q] becomes column q of the 8 x 8 block whose rows were r[0..7].
@@ -240,6 +292,41 @@ void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, 
                                         int64_t m, int64_t n, float alpha, float beta) {
   if (n <= 16) return tile_rows<1>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
   return tile_rows<2>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
+}
+
+
+// The narrow microkernel: C[m, n] = alpha * A · B + beta * C for m <= 24, n <= 16, with
+// A[i, p] = a[i * ars + p * acs] and B[p, j] = b[p * bs + j] for j < n, both read in place
+// (only n floats of each B row are read). Results are bitwise those of the 12 x 32 forms.
+void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta) {
+  switch (m) {
+    case 1: return tile_narrow<1>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 2: return tile_narrow<2>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 3: return tile_narrow<3>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 4: return tile_narrow<4>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 5: return tile_narrow<5>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 6: return tile_narrow<6>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 7: return tile_narrow<7>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 8: return tile_narrow<8>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 9: return tile_narrow<9>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 10: return tile_narrow<10>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 11: return tile_narrow<11>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 12: return tile_narrow<12>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 13: return tile_narrow<13>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 14: return tile_narrow<14>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 15: return tile_narrow<15>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 16: return tile_narrow<16>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 17: return tile_narrow<17>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 18: return tile_narrow<18>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 19: return tile_narrow<19>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 20: return tile_narrow<20>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 21: return tile_narrow<21>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 22: return tile_narrow<22>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 23: return tile_narrow<23>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    default: return tile_narrow<24>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+  }
 }
 
 }  // namespace neurite
