@@ -182,6 +182,9 @@ struct Packers {
                   int64_t, int64_t, float, float);
   void (*narrow)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
                  int64_t, int64_t, float, float);
+  void (*columns)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*,
+                  int64_t, int64_t, int64_t, float, float);
+  void (*narrow_b)(const float*, int64_t, int64_t, int64_t, float*);  // transposed B, 16 wide
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -207,12 +210,13 @@ Packers packers_for(const UKernels& uk) {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
     return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
-            gemm_ukernel_6x16_strided__avx2_fma, nullptr};
+            gemm_ukernel_6x16_strided__avx2_fma, nullptr, nullptr, nullptr};
   if (uk.gemm == gemm_ukernel_12x32__avx512 && uk.mr == 12 && uk.nr == 32)
     return {pack_a_avx512, pack_b_avx512, gemm_ukernel_12x32_direct_b__avx512,
-            gemm_ukernel_12x32_strided__avx512, gemm_ukernel_24x16_strided__avx512};
+            gemm_ukernel_12x32_strided__avx512, gemm_ukernel_24x16_strided__avx512,
+            gemm_ukernel_32x12_columns__avx512, gemm_pack_b_16t__avx512};
 #endif
-  return {pack_a, pack_b, nullptr, nullptr, nullptr};
+  return {pack_a, pack_b, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
@@ -340,28 +344,49 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
   });
 }
 
-// Products at most this many columns wide run on the narrow microkernel when the table has
-// one (AVX-512: one 16-wide accumulator per row, 24 rows): A read in place, B in place or, when
-// transposed, copied once into 16-wide rows. The 12 x 32 tile would leave at least half of its
-// lanes idle and pack B into 32-wide panels.
+// Products at most this many columns wide run on the narrow microkernels when the table has
+// them (AVX-512). With transposed A, on the column microkernel (32 rows x 12 columns, vectors
+// down the columns of C: every lane busy, A and B in place); else on the narrow one (one
+// 16-wide accumulator per row, 24 rows): A in place, B in place or, when transposed, copied
+// once into 16-wide rows. The 12 x 32 tile would leave at least half of its lanes idle and pack
+// B into 32-wide panels.
 constexpr int64_t kNarrowCols = 16;
 constexpr int64_t kNarrowRows = 24;
+constexpr int64_t kColumnsRows = 32, kColumnsCols = 12;
 
 void gemm_narrow(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                  float beta, float* C, int64_t ldc, int threads) {
   const Packers pack = packers_for(uk);
+  const int64_t KC = balanced_kc(uk, K);  // the slices of the other paths: the same bits
+  if (transA && pack.columns) {
+    const int64_t bsp = transB ? 1 : ldb, bsj = transB ? ldb : 1;
+    const int64_t chunks = (N + kColumnsCols - 1) / kColumnsCols;
+    const int64_t tiles = (M + kColumnsRows - 1) / kColumnsRows;
+    run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t r0 = t * kColumnsRows, m = std::min(kColumnsRows, M - r0);
+        for (int64_t q = 0; q < chunks; ++q) {
+          const int64_t j0 = q * N / chunks, j1 = (q + 1) * N / chunks;
+          for (int64_t pc = 0; pc < K; pc += KC) {
+            pack.columns(std::min(KC, K - pc), A + pc * lda + r0, lda, B + pc * bsp + j0 * bsj,
+                         bsp, bsj, C + r0 * ldc + j0, ldc, m, j1 - j0, alpha,
+                         pc == 0 ? beta : 1.0f);
+          }
+        }
+      }
+    });
+    return;
+  }
   const float* b = B;
   int64_t bs = ldb;
-  if (transB) {  // op(B)[p, j] = B[j * ldb + p]: rows of 16, lanes past N never read
+  if (transB) {  // op(B)[p, j] = B[j * ldb + p]: copied into rows of 16
     float* bp = pack_b_buffer(K * kNarrowCols);
-    for (int64_t j = 0; j < N; ++j)
-      for (int64_t p = 0; p < K; ++p) bp[p * kNarrowCols + j] = B[j * ldb + p];
+    pack.narrow_b(B, ldb, K, N, bp);
     b = bp;
     bs = kNarrowCols;
   }
   const int64_t ars = transA ? 1 : lda, acs = transA ? lda : 1;
-  const int64_t KC = balanced_kc(uk, K);  // the slices of the other paths: the same bits
   const int64_t tiles = (M + kNarrowRows - 1) / kNarrowRows;
   run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {

@@ -164,6 +164,106 @@ __attribute__((always_inline)) inline void tile_narrow(int64_t k, const float* a
 #undef NEURITE_STORE
 }
 
+// In-register transpose: r[q] becomes column q of the 16 x 16 block whose rows were r[0..15].
+__attribute__((always_inline)) inline void transpose_16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int h = 0; h < 16; h += 8) {
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0x88);
+      t[h + 4 + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0xDD);
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+    r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+  }
+}
+
+// The column tile: m <= 16 V rows of C (V 16-row vectors) by N <= 12 columns, one accumulator
+// per 16 rows of a column, for A with contiguous columns (A[i, p] = a[p * acs + i], read with
+// masked loads) and B elements broadcast from b[p * bsp + j * bsj], both in place. The tile is
+// transposed in registers before the store. Same FMA sequence per element of C as tile.
+template <int V, int N>
+__attribute__((always_inline)) inline void tile_columns(int64_t k, const float* a, int64_t acs,
+                                                        const float* b, int64_t bsp,
+                                                        int64_t bsj, float* c, int64_t ldc,
+                                                        int64_t m, float alpha, float beta) {
+#define NEURITE_ACC(j) __m512 c##j##_0 = _mm512_setzero_ps(), c##j##_1 = _mm512_setzero_ps()
+  NEURITE_ACC(0); NEURITE_ACC(1); NEURITE_ACC(2); NEURITE_ACC(3);
+  NEURITE_ACC(4); NEURITE_ACC(5); NEURITE_ACC(6); NEURITE_ACC(7);
+  NEURITE_ACC(8); NEURITE_ACC(9); NEURITE_ACC(10); NEURITE_ACC(11);
+#undef NEURITE_ACC
+  const __mmask16 m0 = lane_mask(m), m1 = lane_mask(m - 16);
+  // Columns in groups of three from one pointer each, as the rows of tile_narrow.
+  const float *g0 = b, *g1 = b + 3 * bsj, *g2 = b + 6 * bsj, *g3 = b + 9 * bsj;
+#define NEURITE_COL(j, g, r)                               \
+  if (N > j) {                                             \
+    const __m512 bj = _mm512_set1_ps(g[r * bsj]);          \
+    c##j##_0 = _mm512_fmadd_ps(a0, bj, c##j##_0);          \
+    if (V == 2) c##j##_1 = _mm512_fmadd_ps(a1, bj, c##j##_1); \
+  }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 a0 = _mm512_maskz_loadu_ps(m0, a);
+    const __m512 a1 = V == 2 ? _mm512_maskz_loadu_ps(m1, a + 16) : a0;
+    NEURITE_COL(0, g0, 0) NEURITE_COL(1, g0, 1) NEURITE_COL(2, g0, 2)
+    NEURITE_COL(3, g1, 0) NEURITE_COL(4, g1, 1) NEURITE_COL(5, g1, 2)
+    NEURITE_COL(6, g2, 0) NEURITE_COL(7, g2, 1) NEURITE_COL(8, g2, 2)
+    NEURITE_COL(9, g3, 0) NEURITE_COL(10, g3, 1) NEURITE_COL(11, g3, 2)
+    a += acs;
+    g0 += bsp, g1 += bsp, g2 += bsp, g3 += bsp;
+  }
+#undef NEURITE_COL
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
+  const __mmask16 mn = lane_mask(N);
+  for (int v = 0; v < V; ++v) {
+    const __m512 z = _mm512_setzero_ps();
+    __m512 r[16] = {v ? c0_1 : c0_0, v ? c1_1 : c1_0, v ? c2_1 : c2_0,   v ? c3_1 : c3_0,
+                    v ? c4_1 : c4_0, v ? c5_1 : c5_0, v ? c6_1 : c6_0,   v ? c7_1 : c7_0,
+                    v ? c8_1 : c8_0, v ? c9_1 : c9_0, v ? c10_1 : c10_0, v ? c11_1 : c11_0,
+                    z,               z,               z,                 z};
+    transpose_16x16(r);
+    const int64_t rows = m - 16 * v < 16 ? m - 16 * v : 16;
+    float* cv = c + 16 * v * ldc;
+    for (int64_t i = 0; i < rows; ++i)
+      store_row<1>(cv + i * ldc, r[i], r[i], mn, 0, valpha, vbeta, read_c, scale);
+  }
+}
+
+template <int V>
+__attribute__((always_inline)) inline void tile_columns_n(int64_t k, const float* a,
+                                                          int64_t acs, const float* b,
+                                                          int64_t bsp, int64_t bsj, float* c,
+                                                          int64_t ldc, int64_t m, int64_t n,
+                                                          float alpha, float beta) {
+  switch (n) {
+    case 1: return tile_columns<V, 1>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 2: return tile_columns<V, 2>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 3: return tile_columns<V, 3>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 4: return tile_columns<V, 4>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 5: return tile_columns<V, 5>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 6: return tile_columns<V, 6>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 7: return tile_columns<V, 7>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 8: return tile_columns<V, 8>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 9: return tile_columns<V, 9>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 10: return tile_columns<V, 10>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 11: return tile_columns<V, 11>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    default: return tile_columns<V, 12>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+  }
+}
+
 // In-register transpose: r[q] becomes column q of the 8 x 8 block whose rows were r[0..7].
 __attribute__((always_inline)) inline void transpose_8x8(__m256 r[8]) {
   const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -326,6 +426,32 @@ void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, 
     case 22: return tile_narrow<22>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
     case 23: return tile_narrow<23>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
     default: return tile_narrow<24>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+  }
+}
+
+// The column microkernel: C[m, n] = alpha * A · B + beta * C for m <= 32, n <= 12, with
+// A[i, p] = a[p * acs + i] (columns contiguous, read with masked loads) and
+// B[p, j] = b[p * bsp + j * bsj], both in place. Results are bitwise those of the other forms.
+void gemm_ukernel_32x12_columns__avx512(int64_t k, const float* a, int64_t acs,
+                                        const float* b, int64_t bsp, int64_t bsj, float* c,
+                                        int64_t ldc, int64_t m, int64_t n, float alpha,
+                                        float beta) {
+  if (m <= 16) return tile_columns_n<1>(k, a, acs, b, bsp, bsj, c, ldc, m, n, alpha, beta);
+  return tile_columns_n<2>(k, a, acs, b, bsp, bsj, c, ldc, m, n, alpha, beta);
+}
+
+// Copies a transposed B of n <= 16 columns into 16-wide rows for the narrow microkernel:
+// dst[p * 16 + j] = B[j * ldb + p] for p < k, j < n (lanes past n hold zeros). 16 x 16 blocks
+// transposed in registers; only the k x n floats of B are read.
+void gemm_pack_b_16t__avx512(const float* B, int64_t ldb, int64_t k, int64_t n, float* dst) {
+  for (int64_t p = 0; p < k; p += 16) {
+    const int64_t kk = k - p < 16 ? k - p : 16;
+    const __mmask16 mk = lane_mask(kk);
+    __m512 r[16];
+    for (int64_t j = 0; j < 16; ++j)
+      r[j] = j < n ? _mm512_maskz_loadu_ps(mk, B + j * ldb + p) : _mm512_setzero_ps();
+    transpose_16x16(r);
+    for (int64_t q = 0; q < kk; ++q) _mm512_storeu_ps(dst + (p + q) * 16, r[q]);
   }
 }
 
