@@ -55,8 +55,9 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
   NEURITE_ACC(8); NEURITE_ACC(9); NEURITE_ACC(10); NEURITE_ACC(11);
 #undef NEURITE_ACC
 
-  // The tile of C is touched only after the k loop: start fetching its rows now.
-  for (int64_t i = 0; i < R; ++i) {
+  // The tile of C is touched only after the k loop: start fetching its rows now (when the
+  // loop is long enough to hide the fetch; short ones only lose load slots to it).
+  for (int64_t i = 0; i < (k >= 32 ? R : 0); ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     if (V == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
