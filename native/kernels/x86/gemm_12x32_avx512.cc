@@ -62,9 +62,12 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
     if (V == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
 
-#define NEURITE_ROW(i)                                      \
+  // Rows in groups of three from one pointer each (g[0], g[ars], g[2 * ars]), so that a
+  // runtime row stride needs 4 pointers, not 12 offsets in (too few) general registers.
+  const float *g0 = a, *g1 = a + 3 * ars, *g2 = a + 6 * ars, *g3 = a + 9 * ars;
+#define NEURITE_ROW(i, g, r)                                \
   if (R > i) {                                              \
-    const __m512 ai = _mm512_set1_ps(a[i * ars]);           \
+    const __m512 ai = _mm512_set1_ps(g[r * ars]);           \
     c##i##_0 = _mm512_fmadd_ps(ai, b0, c##i##_0);           \
     if (V == 2) c##i##_1 = _mm512_fmadd_ps(ai, b1, c##i##_1); \
   }
@@ -73,10 +76,11 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * bs), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + 16) : b0;
-    NEURITE_ROW(0) NEURITE_ROW(1) NEURITE_ROW(2) NEURITE_ROW(3)
-    NEURITE_ROW(4) NEURITE_ROW(5) NEURITE_ROW(6) NEURITE_ROW(7)
-    NEURITE_ROW(8) NEURITE_ROW(9) NEURITE_ROW(10) NEURITE_ROW(11)
-    a += acs;
+    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)
+    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)
+    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)
+    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)
+    g0 += acs, g1 += acs, g2 += acs, g3 += acs;
     b += bs;
   }
 #undef NEURITE_ROW
