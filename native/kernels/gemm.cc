@@ -4,7 +4,9 @@
 // and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table over them.
 // Small products skip what does not pay: tiny ones run as direct loops; with the AVX2 and
 // AVX-512 kernels, blocks with few rows read untransposed B in place, blocks with few columns
-// read A in place, and small-M products with transposed B run as C^T = op(B)^T op(A)^T. Every
+// or little depth read A in place, and small-M, deep products with transposed B run as
+// C^T = op(B)^T op(A)^T; with AVX-512, products at most 16 columns wide run on narrow
+// microkernels (24 x 16 rows of C, or 32 x 12 down the columns when A is transposed). Every
 // path performs the same FMA sequence per element of C, so results are bitwise the same for
 // any thread count and any split. Microkernels and AVX2 / AVX-512 packing live in scalar/ and
 // x86/.
