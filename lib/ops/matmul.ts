@@ -7,21 +7,21 @@ import { record, Tensor, uninitialisedF32 } from '../tensor';
 import { cast, checkTensor, sumToShape } from './elementwise';
 import { reshape } from './shape';
 
-// Small products take a few microseconds, and a fresh zeroed Float32Array cost about as much
-// (2.5 KiB ~640 ns, 32 KiB ~2.4 us; a view of a shared buffer ~140 ns, an unzeroed 32 KiB
-// Buffer ~1.1 us, measured). So outputs up to SMALL_BYTES are carved from a pool, as Node's
-// Buffer pool does (a live output keeps at most POOL_BYTES alive), larger ones are unzeroed
-// Buffers: the GEMM writes every element before anything reads it.
+// Small products take a few microseconds, and a fresh Float32Array of a few KiB cost about as
+// much as the product (2.5 KiB: ~640 ns; a view of a shared buffer ~140 ns, measured). So
+// outputs up to SMALL_BYTES are carved from a pool, as Node's Buffer pool does: a live output
+// keeps at most POOL_BYTES alive. (Unzeroed Buffers for the pool or for larger outputs measured
+// slower, not faster: the GEMM then writes into recycled malloc memory instead of fresh pages.)
 const POOL_BYTES = 64 * 1024;
 const SMALL_BYTES = 4 * 1024;
-let pool = Buffer.allocUnsafeSlow(POOL_BYTES).buffer;
+let pool = new ArrayBuffer(POOL_BYTES);
 let poolUsed = 0;
 
 function productOutput(n: number): Float32Array {
   const bytes = 4 * n;
-  if (bytes > SMALL_BYTES) return new Float32Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, n);
+  if (bytes > SMALL_BYTES) return uninitialisedF32(n);
   if (poolUsed + bytes > POOL_BYTES) {
-    pool = Buffer.allocUnsafeSlow(POOL_BYTES).buffer; // unzeroed, as nothing reads it first
+    pool = new ArrayBuffer(POOL_BYTES);
     poolUsed = 0;
   }
   const out = new Float32Array(pool, poolUsed, n);
