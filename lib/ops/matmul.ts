@@ -10,8 +10,8 @@ import { reshape } from './shape';
 // Small products take a few microseconds, and a fresh Float32Array of a few KiB cost about as
 // much as the product (2.5 KiB: ~640 ns; a view of a shared buffer ~140 ns, measured). So
 // outputs up to SMALL_BYTES are carved from a pool, as Node's Buffer pool does: a live output
-// keeps at most POOL_BYTES alive. (Unzeroed Buffers for the pool or for larger outputs measured
-// slower, not faster: the GEMM then writes into recycled malloc memory instead of fresh pages.)
+// keeps at most POOL_BYTES alive. (Unzeroed Buffers for the pool or for 32 KiB outputs
+// measured no faster end to end, often slower, on a busy machine; the cause is not pinned down.)
 const POOL_BYTES = 64 * 1024;
 const SMALL_BYTES = 4 * 1024;
 let pool = new ArrayBuffer(POOL_BYTES);
