@@ -41,6 +41,8 @@ const SHAPES = [
   ['64x128x10 fwd NT', false, true, 64, 10, 128],
   ['64x10x128 dX NN', false, false, 64, 128, 10],
   ['10x64x128 dW TN', true, false, 10, 128, 64],
+  ['64x10x128 mm dX NT', false, true, 64, 128, 10],
+  ['128x64x10 mm dW TN', true, false, 128, 10, 64],
   ['32x1024x256', false, false, 32, 256, 1024],
   ['32x1024x256 fwd NT', false, true, 32, 256, 1024],
   ['32x256x1024 dX NN', false, false, 32, 1024, 256],

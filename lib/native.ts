@@ -73,6 +73,10 @@ export interface NativeAddon {
     A: F32, aOffset: number, lda: number, B: F32, bOffset: number, ldb: number,
     beta: number, C: F32, cOffset: number, ldc: number,
   ): void;
+  /** C = op(A)·op(B) for whole contiguous row-major matrices; C is overwritten, never read. */
+  gemmContiguous(
+    transA: boolean, transB: boolean, M: number, N: number, K: number, A: F32, B: F32, C: F32,
+  ): void;
   gemmBatched(
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: F32, aOffsets: Float64Array, lda: number, B: F32, bOffsets: Float64Array, ldb: number,

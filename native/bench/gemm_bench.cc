@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
 
   // Square sizes, then the products of a training step: for each linear layer Y = X·Wᵀ with
   // X [N, F] and W [O, F]: forward NT, dX = dY·W (NN) and dW = dYᵀ·X (TN); plus the NN form
-  // of each forward shape (M x K x N as the issue writes them).
+  // of each forward shape (M x K x N as the issue writes them). "mm" rows: the backward of
+  // matmul(X [64, 128], W [128, 10]): dX = dY·Wᵀ (NT), dW = Xᵀ·dY (TN).
   const Shape all[] = {
       {"sq256", false, false, 256, 256, 256},
       {"sq512", false, false, 512, 512, 512},
@@ -230,6 +231,8 @@ int main(int argc, char** argv) {
       {"64x128x10 fwd NT", false, true, 64, 10, 128},
       {"64x10x128 dX NN", false, false, 64, 128, 10},
       {"10x64x128 dW TN", true, false, 10, 128, 64},
+      {"64x10x128 mm dX NT", false, true, 64, 128, 10},
+      {"128x64x10 mm dW TN", true, false, 128, 10, 64},
       {"32x1024x256", false, false, 32, 256, 1024},
       {"32x1024x256 fwd NT", false, true, 32, 256, 1024},
       {"32x256x1024 dX NN", false, false, 32, 1024, 256},

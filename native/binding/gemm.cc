@@ -1,4 +1,6 @@
-// GEMM exports: gemm (one product) and gemmBatched (per-batch offsets, for broadcast matmul).
+// GEMM exports: gemm (one product), gemmContiguous (one product of whole contiguous matrices:
+// matmul's common case, with half the arguments to read) and gemmBatched (per-batch offsets,
+// for broadcast matmul).
 #include "../kernels/gemm.h"
 
 #include <vector>
@@ -67,6 +69,24 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// gemmContiguous(transA, transB, M, N, K, A, B, C): C = op(A) * op(B) for whole contiguous
+// row-major matrices (A [M, K] or, with transA, [K, M]; B [K, N] or [N, K]; C [M, N]), offsets
+// 0; C is overwritten, never read.
+Napi::Value GemmContiguous(const Napi::CallbackInfo& info) {
+  Args a(info, "gemmContiguous", 8);
+  const bool ta = a.boolean(0, "transA"), tb = a.boolean(1, "transB");
+  const int64_t M = a.integer(2, "M", 0, INT32_MAX);
+  const int64_t N = a.integer(3, "N", 0, INT32_MAX);
+  const int64_t K = a.integer(4, "K", 0, INT32_MAX);
+  Buf<float> A = a.f32(5, "A"), B = a.f32(6, "B"), C = a.f32(7, "C");
+  a.need("A", A.length, a.mul("A", M, K));
+  a.need("B", B.length, a.mul("B", K, N));
+  a.need("C", C.length, a.mul("C", M, N));
+  if (M == 0 || N == 0) return info.Env().Undefined();
+  gemm(ta, tb, M, N, K, 1.0f, A.data, ta ? M : K, B.data, tb ? K : N, 0.0f, C.data, N);
+  return info.Env().Undefined();
+}
+
 // gemmBatched(transA, transB, M, N, K, alpha, A, aOffsets, lda, B, bOffsets, ldb, beta, C,
 //             cOffsets, ldc): one product per entry of the Float64Array offsets (equal lengths)
 Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
@@ -97,6 +117,7 @@ Napi::Value GemmBatched(const Napi::CallbackInfo& info) {
 
 void register_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("gemmContiguous", Napi::Function::New(env, GemmContiguous, "gemmContiguous"));
   exports.Set("gemmBatched", Napi::Function::New(env, GemmBatched, "gemmBatched"));
 }
 

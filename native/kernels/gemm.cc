@@ -4,7 +4,9 @@
 // and op(A) into MR-tall panels, and sweeps the microkernel of the UKernels table over them.
 // Small products skip what does not pay: tiny ones run as direct loops; with the AVX2 and
 // AVX-512 kernels, blocks with few rows read untransposed B in place, blocks with few columns
-// read A in place, and small-M products with transposed B run as C^T = op(B)^T op(A)^T. Every
+// or little depth read A in place, and small-M, deep products with transposed B run as
+// C^T = op(B)^T op(A)^T; with AVX-512, products at most 16 columns wide run on narrow
+// microkernels (24 x 16 rows of C, or 32 x 12 down the columns when A is transposed). Every
 // path performs the same FMA sequence per element of C, so results are bitwise the same for
 // any thread count and any split. Microkernels and AVX2 / AVX-512 packing live in scalar/ and
 // x86/.
@@ -169,6 +171,10 @@ constexpr int64_t kDirectBMaxRows = 96;
 // Blocks at most this many columns wide read A in place instead of packing it: each packed
 // element of A would serve only N / NR panels (packing A was ~27% of 64 x 128 x 10).
 constexpr int64_t kDirectAMaxCols = 64;
+// ... and so do blocks of products at most this deep, whatever their width: a 12 x 32 tile is
+// then only a few dozen cycles and the packing call a visible part of it (64 x 10 x 128 NN:
+// 1.32 -> 1.25 us).
+constexpr int64_t kDirectAMaxDepth = 16;
 
 // Packing routines for a table: the AVX2 / AVX-512 ones with their microkernels, else the plain
 // loops (by the table's MR / NR); direct_b and strided are the in-place microkernels when the
@@ -180,6 +186,11 @@ struct Packers {
                    float);
   void (*strided)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
                   int64_t, int64_t, float, float);
+  void (*narrow)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t,
+                 int64_t, int64_t, float, float);
+  void (*columns)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*,
+                  int64_t, int64_t, int64_t, float, float);
+  void (*narrow_b)(const float*, int64_t, int64_t, int64_t, float*);  // transposed B, 16 wide
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -205,12 +216,13 @@ Packers packers_for(const UKernels& uk) {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
     return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
-            gemm_ukernel_6x16_strided__avx2_fma};
+            gemm_ukernel_6x16_strided__avx2_fma, nullptr, nullptr, nullptr};
   if (uk.gemm == gemm_ukernel_12x32__avx512 && uk.mr == 12 && uk.nr == 32)
     return {pack_a_avx512, pack_b_avx512, gemm_ukernel_12x32_direct_b__avx512,
-            gemm_ukernel_12x32_strided__avx512};
+            gemm_ukernel_12x32_strided__avx512, gemm_ukernel_24x16_strided__avx512,
+            gemm_ukernel_32x12_columns__avx512, gemm_pack_b_16t__avx512};
 #endif
-  return {pack_a, pack_b, nullptr, nullptr};
+  return {pack_a, pack_b, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
@@ -225,7 +237,7 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
   const int64_t NC = std::max(NR, uk.nc / NR * NR);
   const Packers pack = packers_for(uk);
   const bool direct_b = pack.direct_b && !transB && M <= kDirectBMaxRows;
-  const bool direct_a = pack.strided && N <= kDirectAMaxCols;
+  const bool direct_a = pack.strided && (N <= kDirectAMaxCols || K <= kDirectAMaxDepth);
   float* bp = pack_b_buffer(std::min(NC, (N + NR - 1) / NR * NR) * std::min(KC, K));
   float* ap = direct_a ? nullptr
                        : pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
@@ -283,7 +295,7 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
 // (see gemm_blocked), so the split minimises the largest block's cost: its multiply-adds
 // plus packed elements (weighted as kPackMacs).
 void choose_grid(const UKernels& uk, bool transB, int threads, int64_t m_tiles,
-                 int64_t n_panels, int64_t* tm, int64_t* tn) {
+                 int64_t n_panels, int64_t K, int64_t* tm, int64_t* tn) {
   constexpr double kPackMacs = 8.0;
   const Packers pack = packers_for(uk);
   *tm = *tn = 1;
@@ -292,7 +304,7 @@ void choose_grid(const UKernels& uk, bool transB, int threads, int64_t m_tiles,
     const int64_t b = std::min<int64_t>(threads / a, n_panels);
     const int64_t rows = (m_tiles + a - 1) / a * uk.mr;
     const int64_t cols = (n_panels + b - 1) / b * uk.nr;
-    const bool packs_a = !(pack.strided && cols <= kDirectAMaxCols);
+    const bool packs_a = !(pack.strided && (cols <= kDirectAMaxCols || K <= kDirectAMaxDepth));
     const bool packs_b = !(pack.direct_b && !transB && rows <= kDirectBMaxRows);
     const double cost = double(rows) * double(cols) +
                         kPackMacs * double((packs_a ? rows : 0) + (packs_b ? cols : 0));
@@ -317,12 +329,16 @@ constexpr int kItemsPerThread = 3;
 void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                  float beta, float* C, int64_t ldc, int threads) {
+  if (threads <= 1) {  // one block, without the claim counter (an atomic add costs ~20 cycles)
+    gemm_blocked(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
   const int64_t MR = uk.mr, NR = uk.nr;
   const int64_t m_tiles = (M + MR - 1) / MR, n_panels = (N + NR - 1) / NR;
   int64_t tm = 1, tn = 1;
-  if (threads > 1) {
+  {
     const int items = M * N * K < kOversplitMacs ? threads * kItemsPerThread : threads;
-    choose_grid(uk, transB, items, m_tiles, n_panels, &tm, &tn);
+    choose_grid(uk, transB, items, m_tiles, n_panels, K, &tm, &tn);
   }
   std::atomic<int64_t> next{0};
   run_split(threads, std::min<int64_t>(threads, tm * tn), [&](int64_t, int64_t) {
@@ -338,14 +354,72 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
   });
 }
 
+// Products at most this many columns wide run on the narrow microkernels when the table has
+// them (AVX-512). With transposed A, on the column microkernel (32 rows x 12 columns, vectors
+// down the columns of C: every lane busy, A and B in place); else on the narrow one (one
+// 16-wide accumulator per row, 24 rows): A in place, B in place or, when transposed, copied
+// once into 16-wide rows. The 12 x 32 tile would leave at least half of its lanes idle and pack
+// B into 32-wide panels.
+constexpr int64_t kNarrowCols = 16;
+constexpr int64_t kNarrowRows = 24;
+constexpr int64_t kColumnsRows = 32, kColumnsCols = 12;
+
+void gemm_narrow(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                 float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                 float beta, float* C, int64_t ldc, int threads) {
+  const Packers pack = packers_for(uk);
+  const int64_t KC = balanced_kc(uk, K);  // the slices of the other paths: the same bits
+  if (transA && pack.columns) {
+    const int64_t bsp = transB ? 1 : ldb, bsj = transB ? ldb : 1;
+    const int64_t chunks = (N + kColumnsCols - 1) / kColumnsCols;
+    const int64_t tiles = (M + kColumnsRows - 1) / kColumnsRows;
+    run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        const int64_t r0 = t * kColumnsRows, m = std::min(kColumnsRows, M - r0);
+        for (int64_t q = 0; q < chunks; ++q) {
+          const int64_t j0 = q * N / chunks, j1 = (q + 1) * N / chunks;
+          for (int64_t pc = 0; pc < K; pc += KC) {
+            pack.columns(std::min(KC, K - pc), A + pc * lda + r0, lda, B + pc * bsp + j0 * bsj,
+                         bsp, bsj, C + r0 * ldc + j0, ldc, m, j1 - j0, alpha,
+                         pc == 0 ? beta : 1.0f);
+          }
+        }
+      }
+    });
+    return;
+  }
+  const float* b = B;
+  int64_t bs = ldb;
+  if (transB) {  // op(B)[p, j] = B[j * ldb + p]: copied into rows of 16
+    float* bp = pack_b_buffer(K * kNarrowCols);
+    pack.narrow_b(B, ldb, K, N, bp);
+    b = bp;
+    bs = kNarrowCols;
+  }
+  const int64_t ars = transA ? 1 : lda, acs = transA ? lda : 1;
+  const int64_t tiles = (M + kNarrowRows - 1) / kNarrowRows;
+  run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t r0 = t * M / tiles, r1 = (t + 1) * M / tiles;
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        pack.narrow(std::min(KC, K - pc), A + r0 * ars + pc * acs, ars, acs, b + pc * bs, bs,
+                    C + r0 * ldc, ldc, r1 - r0, N, alpha, pc == 0 ? beta : 1.0f);
+      }
+    }
+  });
+}
+
 // Whether to compute C^T = op(B)^T · op(A)^T instead (into a scratch, transposed back): when B
 // is transposed and C has few rows, packing all of op(B) is an 8 x 8-transpose pass over the
 // large operand; swapped, that operand is read in place as A and only the small op(A) is
 // packed. (Swapping 8 < N < 16 to fill whole tiles did not pay: packing op(A)^T then cost
-// more than the idle lanes, measured on 64 x 128 x 10.) Depends only on the shape, never on
+// more than the idle lanes, measured on 64 x 128 x 10.) Only when K is deep enough that the
+// packing saved (K (N - M) floats) outweighs the transposed copy of C there and back (M N):
+// 64 x 128 x 10 NT ran at a third of its unswapped speed. Depends only on the shape, never on
 // the thread count.
-bool swap_pays(const UKernels& uk, bool transB, int64_t M, int64_t N) {
-  return transB && M <= kDirectAMaxCols && N >= 2 * M && packers_for(uk).strided != nullptr;
+bool swap_pays(const UKernels& uk, bool transB, int64_t M, int64_t N, int64_t K) {
+  return transB && M <= kDirectAMaxCols && N >= 2 * M && K * (N - M) > 2 * M * N &&
+         packers_for(uk).strided != nullptr;
 }
 
 float* swap_buffer(int64_t floats) {
@@ -373,7 +447,11 @@ void gemm_one(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N
     return;
   }
   const int threads = allow_threads && macs >= kParallelMacs ? num_threads() : 1;
-  if (swap_pays(uk, transB, M, N)) {
+  if (N <= kNarrowCols && packers_for(uk).narrow != nullptr) {
+    gemm_narrow(uk, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, threads);
+    return;
+  }
+  if (swap_pays(uk, transB, M, N, K)) {
     // T = C^T [N, M]; the microkernel applies beta to T exactly as it would to C, so the
     // result is bitwise that of the unswapped product.
     float* T = swap_buffer(N * M);

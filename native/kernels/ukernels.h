@@ -59,6 +59,23 @@ void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float*
 void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
                                         const float* b, int64_t bs, float* c, int64_t ldc,
                                         int64_t m, int64_t n, float alpha, float beta);
+// The narrow AVX-512 microkernel for n <= 16 columns: m <= 24 rows, one 16-wide accumulator
+// per row, A and B strided as in the strided form, B rows read with masked loads (only n
+// floats of each), so both operands can be read in place. Bitwise the same results.
+void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta);
+// dst[p * 16 + j] = B[j * ldb + p] for p < k, j < n <= 16 (lanes past n zero): a transposed
+// B in the 16-wide rows the narrow microkernel reads.
+void gemm_pack_b_16t__avx512(const float* B, int64_t ldb, int64_t k, int64_t n, float* dst);
+// The column AVX-512 microkernel for transposed A and n <= 12: m <= 32 rows as two 16-row
+// vectors per column of C, A[i, p] = a[p * acs + i] read with masked loads, B[p, j] =
+// b[p * bsp + j * bsj] broadcast, both in place; the tile is transposed in registers before
+// the store. Bitwise the same results.
+void gemm_ukernel_32x12_columns__avx512(int64_t k, const float* a, int64_t acs,
+                                        const float* b, int64_t bsp, int64_t bsj, float* c,
+                                        int64_t ldc, int64_t m, int64_t n, float alpha,
+                                        float beta);
 #endif
 
 }  // namespace neurite

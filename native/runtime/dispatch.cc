@@ -14,9 +14,12 @@ const UKernels kBaseline = {"baseline", gemm_ukernel_4x8__scalar, 4, 8, 128, 256
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 const UKernels kAvx2Fma = {"avx2-fma", gemm_ukernel_6x16__avx2_fma, 6, 16, 144, 512, 3072};
-// A 12 x 384 panel of A (18 KB) and a 384 x 32 panel of B (48 KB) per microkernel sweep;
-// MC x KC of A (216 KB) in L2.
-const UKernels kAvx512 = {"avx512", gemm_ukernel_12x32__avx512, 12, 32, 144, 384, 3072};
+// A 12 x 512 panel of A (24 KB) and a 512 x 32 panel of B (64 KB) per microkernel sweep,
+// both streamed from L2: MC x KC of A (192 KB) and KC x NC of B (2 MB, the L2 of this CPU's
+// cores; the panels in use stay there). Deeper and narrower than the 144 / 384 / 3072 before:
+// 1024^2 and 2048^2 went from 0.94x / 0.92x OpenBLAS to 1.00x / 0.98x on one thread, the
+// training shapes unchanged (measured interleaved, Emerald Rapids, 2 MB L2).
+const UKernels kAvx512 = {"avx512", gemm_ukernel_12x32__avx512, 12, 32, 96, 512, 1024};
 #endif
 
 bool detect_avx2_fma() {

@@ -442,6 +442,63 @@ void test_degenerate() {
   expect(C == std::vector<float>(4, 0.0f), "K == 0, beta == 0 writes zeros over NaN");
 }
 
+// The narrow paths of the AVX-512 table (N <= 16: the 24 x 16 narrow microkernel, or the
+// 32 x 12 column one when A is transposed): row counts around 24 and 32, column counts around
+// 12 and 16, K across the KC slices, all transposes, padded leading dimensions, beta == 0 over
+// NaN. Also bitwise against the 12 x 32 microkernel over the same operands, which every other
+// path uses: the narrow forms must perform the same FMA sequence per element of C.
+void test_narrow_paths() {
+  const UKernels* uk = neurite::ukernels_avx512();
+  if (!uk) return;
+  const int64_t ms[] = {1, 7, 23, 24, 25, 31, 32, 33, 48, 49, 64, 97, 128, 130};
+  const int64_t ns[] = {1, 9, 10, 11, 12, 13, 15, 16};
+  const int64_t ks[] = {1, 10, 64, 128, 1100};
+  int64_t index = 0;
+  for (int t = 0; t < 4; ++t) {
+    for (int64_t M : ms) {
+      for (int64_t N : ns) {
+        for (int64_t K : ks) {
+          const bool plain = index++ % 2 == 0;
+          const Problem pr = make_problem(t & 1, t & 2, M, N, K, plain ? 1.0f : -0.75f,
+                                          plain ? 0.0f : 0.5f, (index % 3) * 3);
+          const std::vector<float> C = run(uk, pr);
+          expect(check_full(pr, C).empty(), describe(pr, "avx512 narrow"), check_full(pr, C));
+          // One K slice (a single microkernel sweep per tile), and above the 512 multiply-adds
+          // that run as direct loops instead.
+          if (K > uk->kc || M * N * K <= 512) continue;
+          // The 12 x 32 microkernel on op(A) in place and op(B) copied into 16-wide rows.
+          std::vector<float> b16(K * 16, 0.0f), ref = pr.C0;
+          for (int64_t p = 0; p < K; ++p)
+            for (int64_t j = 0; j < N; ++j) b16[p * 16 + j] = pr.b(p, j);
+          const int64_t ars = pr.ta ? 1 : pr.lda, acs = pr.ta ? pr.lda : 1;
+          for (int64_t i = 0; i < M; i += 12) {
+            neurite::gemm_ukernel_12x32_strided__avx512(
+                K, pr.A.data() + i * ars, ars, acs, b16.data(), 16, ref.data() + i * pr.ldc,
+                pr.ldc, std::min<int64_t>(12, M - i), N, pr.alpha, pr.beta);
+          }
+          expect(std::memcmp(C.data(), ref.data(), C.size() * sizeof(float)) == 0,
+                 describe(pr, "avx512 narrow vs 12x32 bitwise"));
+        }
+      }
+    }
+  }
+  // Large enough to use both threads: the row tiles split between them, same bits.
+  const int64_t big[][3] = {{3000, 10, 200}, {2000, 16, 300}, {1500, 13, 700}};
+  for (int t = 0; t < 4; ++t) {
+    for (const auto& s : big) {
+      const Problem pr = make_problem(t & 1, t & 2, s[0], s[1], s[2], 1.25f, 0.0f, 2);
+      neurite::set_num_threads(1);
+      const std::vector<float> c1 = run(uk, pr);
+      neurite::set_num_threads(2);
+      const std::vector<float> c2 = run(uk, pr);
+      expect(std::memcmp(c1.data(), c2.data(), c1.size() * sizeof(float)) == 0,
+             describe(pr, "avx512 narrow") + " 1 vs 2 threads bitwise");
+      expect(check_full(pr, c2).empty(), describe(pr, "avx512 narrow 2 threads"),
+             check_full(pr, c2));
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -455,6 +512,7 @@ int main() {
   test_small_sizes();
   test_blocked_sizes();
   test_thread_count();
+  test_narrow_paths();
   test_batched();
   for (const UKernels* uk : tables()) test_large(uk, false, false);
   test_large(nullptr, true, true);

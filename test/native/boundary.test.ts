@@ -419,6 +419,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    // C[2x3] = A[2x4] B[4x3], whole contiguous matrices
+    fn: 'gemmContiguous',
+    args: [
+      bool('transA', false), bool('transB', false), int('M', 2, 0, INT32_MAX),
+      int('N', 3, 0, INT32_MAX), int('K', 4, 0, INT32_MAX), a('A', exact('f32'), F(8)),
+      a('B', exact('f32'), F(12)), a('C', exact('f32'), F(6)),
+    ],
+  },
+  {
     // two products: A batches at 0 and 8, B shared, C at 0 and 6
     fn: 'gemmBatched',
     args: [
@@ -741,6 +750,11 @@ const gemmArgs = (over: Record<number, unknown>): unknown[] => {
   for (const [k, v] of Object.entries(over)) args[Number(k)] = v;
   return args;
 };
+const gemmContiguousArgs = (over: Record<number, unknown>): unknown[] => {
+  const args = validArgs(CASES.find((c) => c.fn === 'gemmContiguous')!);
+  for (const [k, v] of Object.entries(over)) args[Number(k)] = v;
+  return args;
+};
 const gemmBatchedArgs = (over: Record<number, unknown>): unknown[] => {
   const args = validArgs(CASES.find((c) => c.fn === 'gemmBatched')!);
   for (const [k, v] of Object.entries(over)) args[Number(k)] = v;
@@ -939,6 +953,20 @@ const SPECIALS: Special[] = [
   {
     fn: 'gemm', what: 'a huge ldc', args: () => gemmArgs({ 15: 2 ** 52 }), error: RangeError,
     match: /C must have at least/,
+  },
+  {
+    fn: 'gemmContiguous', what: 'transA with B too short for K x N = 2 x 3',
+    args: () => gemmContiguousArgs({ 0: true, 2: 4, 4: 2, 5: new Float32Array(8), 6: new Float32Array(5) }),
+    error: RangeError, match: /gemmContiguous: B must have at least 6 elements, got 5/,
+  },
+  {
+    fn: 'gemmContiguous', what: 'M = 3 with A for M = 2', args: () => gemmContiguousArgs({ 2: 3 }),
+    error: RangeError, match: /A must have at least 12 elements, got 8/,
+  },
+  {
+    fn: 'gemmContiguous', what: 'M, N, K = 2**31 - 1 with small arrays',
+    args: () => gemmContiguousArgs({ 2: INT32_MAX, 3: INT32_MAX, 4: INT32_MAX }),
+    error: RangeError, match: /A is too large|must have at least/,
   },
   {
     fn: 'gemm', what: 'M, N, K = 2**31 - 1 with small arrays',

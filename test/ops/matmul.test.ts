@@ -77,6 +77,18 @@ describe('matmul', () => {
     expect(matmul(i, i).toArray()).toEqual([[7, 10], [15, 22]]);
   });
 
+  it('small 2-D outputs (carved from a shared pool) never overlap: 40 x [64,128] x [128,100]', () => {
+    manualSeed(9);
+    const A = randn([64, 128]);
+    const B = randn([128, 100]);
+    const first = matmul(A, B);
+    const want = first.toArray();
+    // enough products to fill and replace the pool several times over
+    const ys = Array.from({ length: 40 }, (_, k) => matmul(A.mul(k + 1), B));
+    expect(first.toArray()).toEqual(want);
+    for (let k = 0; k < 40; k += 13) expectClose(ys[k], first.mul(k + 1), TOL.accum);
+  });
+
   it('x.matmul(y) is matmul(x, y)', () => {
     const [a, b] = sampleInputs([[2, 3], [3, 2]], 8);
     expectClose(a.matmul(b), matmul(a, b), TOL.value);

@@ -21,16 +21,17 @@ __attribute__((always_inline)) inline __mmask16 lane_mask(int64_t n) {
 }
 
 // dst[0:16V] (lanes of mask0 / mask1) = alpha * (v0, v1) + beta * dst; read_c == false
-// (beta == 0) never reads dst.
+// (beta == 0) never reads dst; scale == false (alpha == 1) skips the exact multiply by 1.
 template <int V>
 __attribute__((always_inline)) inline void store_row(float* dst, __m512 v0, __m512 v1,
                                                      __mmask16 mask0, __mmask16 mask1,
-                                                     __m512 valpha, __m512 vbeta, bool read_c) {
-  v0 = _mm512_mul_ps(valpha, v0);
+                                                     __m512 valpha, __m512 vbeta, bool read_c,
+                                                     bool scale) {
+  if (scale) v0 = _mm512_mul_ps(valpha, v0);
   if (read_c) v0 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask0, dst), v0);
   _mm512_mask_storeu_ps(dst, mask0, v0);
   if (V == 2) {
-    v1 = _mm512_mul_ps(valpha, v1);
+    if (scale) v1 = _mm512_mul_ps(valpha, v1);
     if (read_c) v1 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask1, dst + 16), v1);
     _mm512_mask_storeu_ps(dst + 16, mask1, v1);
   }
@@ -54,15 +55,19 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
   NEURITE_ACC(8); NEURITE_ACC(9); NEURITE_ACC(10); NEURITE_ACC(11);
 #undef NEURITE_ACC
 
-  // The tile of C is touched only after the k loop: start fetching its rows now.
-  for (int64_t i = 0; i < R; ++i) {
+  // The tile of C is touched only after the k loop: start fetching its rows now (when the
+  // loop is long enough to hide the fetch; short ones only lose load slots to it).
+  for (int64_t i = 0; i < (k >= 32 ? R : 0); ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     if (V == 2) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
   }
 
-#define NEURITE_ROW(i)                                      \
+  // Rows in groups of three from one pointer each (g[0], g[ars], g[2 * ars]), so that a
+  // runtime row stride needs 4 pointers, not 12 offsets in (too few) general registers.
+  const float *g0 = a, *g1 = a + 3 * ars, *g2 = a + 6 * ars, *g3 = a + 9 * ars;
+#define NEURITE_ROW(i, g, r)                                \
   if (R > i) {                                              \
-    const __m512 ai = _mm512_set1_ps(a[i * ars]);           \
+    const __m512 ai = _mm512_set1_ps(g[r * ars]);           \
     c##i##_0 = _mm512_fmadd_ps(ai, b0, c##i##_0);           \
     if (V == 2) c##i##_1 = _mm512_fmadd_ps(ai, b1, c##i##_1); \
   }
@@ -71,20 +76,22 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
     _mm_prefetch(reinterpret_cast<const char*>(b + 8 * bs), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + 16) : b0;
-    NEURITE_ROW(0) NEURITE_ROW(1) NEURITE_ROW(2) NEURITE_ROW(3)
-    NEURITE_ROW(4) NEURITE_ROW(5) NEURITE_ROW(6) NEURITE_ROW(7)
-    NEURITE_ROW(8) NEURITE_ROW(9) NEURITE_ROW(10) NEURITE_ROW(11)
-    a += acs;
+    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)
+    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)
+    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)
+    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)
+    g0 += acs, g1 += acs, g2 += acs, g3 += acs;
     b += bs;
   }
 #undef NEURITE_ROW
 
   const __m512 valpha = _mm512_set1_ps(alpha);
   const __m512 vbeta = _mm512_set1_ps(beta);
-  const bool read_c = beta != 0.0f;
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
   const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n - 16);
 #define NEURITE_STORE(i) \
-  if (R > i) store_row<V>(c + i * ldc, c##i##_0, c##i##_1, m0, m1, valpha, vbeta, read_c);
+  if (R > i)             \
+    store_row<V>(c + i * ldc, c##i##_0, c##i##_1, m0, m1, valpha, vbeta, read_c, scale);
   NEURITE_STORE(0) NEURITE_STORE(1) NEURITE_STORE(2) NEURITE_STORE(3)
   NEURITE_STORE(4) NEURITE_STORE(5) NEURITE_STORE(6) NEURITE_STORE(7)
   NEURITE_STORE(8) NEURITE_STORE(9) NEURITE_STORE(10) NEURITE_STORE(11)
@@ -109,6 +116,156 @@ __attribute__((always_inline)) inline void tile_rows(int64_t k, const float* a, 
     case 10: return tile<10, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
     case 11: return tile<11, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
     default: return tile<12, V>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+  }
+}
+
+// The narrow tile: R <= 24 rows of C with n <= 16 columns, one 16-wide accumulator per row.
+// B rows are read with masked loads (lanes past n neither read nor stored), so B can be read
+// in place up to the last element of its array. Same FMA sequence per element of C as tile.
+template <int R>
+__attribute__((always_inline)) inline void tile_narrow(int64_t k, const float* a, int64_t ars,
+                                                       int64_t acs, const float* b, int64_t bs,
+                                                       float* c, int64_t ldc, int64_t n,
+                                                       float alpha, float beta) {
+#define NEURITE_ACC(i) __m512 c##i = _mm512_setzero_ps()
+  NEURITE_ACC(0); NEURITE_ACC(1); NEURITE_ACC(2); NEURITE_ACC(3); NEURITE_ACC(4);
+  NEURITE_ACC(5); NEURITE_ACC(6); NEURITE_ACC(7); NEURITE_ACC(8); NEURITE_ACC(9);
+  NEURITE_ACC(10); NEURITE_ACC(11); NEURITE_ACC(12); NEURITE_ACC(13); NEURITE_ACC(14);
+  NEURITE_ACC(15); NEURITE_ACC(16); NEURITE_ACC(17); NEURITE_ACC(18); NEURITE_ACC(19);
+  NEURITE_ACC(20); NEURITE_ACC(21); NEURITE_ACC(22); NEURITE_ACC(23);
+#undef NEURITE_ACC
+  const __mmask16 mn = lane_mask(n);
+  // Rows in groups of three from one pointer each (g[0], g[ars], g[2 * ars]: scaled-index
+  // addressing), so the 24 row offsets need not live in (too few) general registers.
+  const float *g0 = a, *g1 = a + 3 * ars, *g2 = a + 6 * ars, *g3 = a + 9 * ars;
+  const float *g4 = a + 12 * ars, *g5 = a + 15 * ars, *g6 = a + 18 * ars, *g7 = a + 21 * ars;
+#define NEURITE_ROW(i, g, r) \
+  if (R > i) c##i = _mm512_fmadd_ps(_mm512_set1_ps(g[r * ars]), b0, c##i);
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 b0 = _mm512_maskz_loadu_ps(mn, b);
+    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)
+    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)
+    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)
+    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)
+    NEURITE_ROW(12, g4, 0) NEURITE_ROW(13, g4, 1) NEURITE_ROW(14, g4, 2)
+    NEURITE_ROW(15, g5, 0) NEURITE_ROW(16, g5, 1) NEURITE_ROW(17, g5, 2)
+    NEURITE_ROW(18, g6, 0) NEURITE_ROW(19, g6, 1) NEURITE_ROW(20, g6, 2)
+    NEURITE_ROW(21, g7, 0) NEURITE_ROW(22, g7, 1) NEURITE_ROW(23, g7, 2)
+    g0 += acs, g1 += acs, g2 += acs, g3 += acs, g4 += acs, g5 += acs, g6 += acs, g7 += acs;
+    b += bs;
+  }
+#undef NEURITE_ROW
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
+#define NEURITE_STORE(i) \
+  if (R > i) store_row<1>(c + i * ldc, c##i, c##i, mn, 0, valpha, vbeta, read_c, scale);
+  NEURITE_STORE(0) NEURITE_STORE(1) NEURITE_STORE(2) NEURITE_STORE(3) NEURITE_STORE(4)
+  NEURITE_STORE(5) NEURITE_STORE(6) NEURITE_STORE(7) NEURITE_STORE(8) NEURITE_STORE(9)
+  NEURITE_STORE(10) NEURITE_STORE(11) NEURITE_STORE(12) NEURITE_STORE(13) NEURITE_STORE(14)
+  NEURITE_STORE(15) NEURITE_STORE(16) NEURITE_STORE(17) NEURITE_STORE(18) NEURITE_STORE(19)
+  NEURITE_STORE(20) NEURITE_STORE(21) NEURITE_STORE(22) NEURITE_STORE(23)
+#undef NEURITE_STORE
+}
+
+// In-register transpose: r[q] becomes column q of the 16 x 16 block whose rows were r[0..15].
+__attribute__((always_inline)) inline void transpose_16x16(__m512 r[16]) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int h = 0; h < 16; h += 8) {
+    for (int i = 0; i < 4; ++i) {
+      t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0x88);
+      t[h + 4 + i] = _mm512_shuffle_f32x4(r[h + i], r[h + 4 + i], 0xDD);
+    }
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+    r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xDD);
+  }
+}
+
+// The column tile: m <= 16 V rows of C (V 16-row vectors) by N <= 12 columns, one accumulator
+// per 16 rows of a column, for A with contiguous columns (A[i, p] = a[p * acs + i], read with
+// masked loads) and B elements broadcast from b[p * bsp + j * bsj], both in place. The tile is
+// transposed in registers before the store. Same FMA sequence per element of C as tile.
+template <int V, int N>
+__attribute__((always_inline)) inline void tile_columns(int64_t k, const float* a, int64_t acs,
+                                                        const float* b, int64_t bsp,
+                                                        int64_t bsj, float* c, int64_t ldc,
+                                                        int64_t m, float alpha, float beta) {
+#define NEURITE_ACC(j) __m512 c##j##_0 = _mm512_setzero_ps(), c##j##_1 = _mm512_setzero_ps()
+  NEURITE_ACC(0); NEURITE_ACC(1); NEURITE_ACC(2); NEURITE_ACC(3);
+  NEURITE_ACC(4); NEURITE_ACC(5); NEURITE_ACC(6); NEURITE_ACC(7);
+  NEURITE_ACC(8); NEURITE_ACC(9); NEURITE_ACC(10); NEURITE_ACC(11);
+#undef NEURITE_ACC
+  const __mmask16 m0 = lane_mask(m), m1 = lane_mask(m - 16);
+  // Columns in groups of three from one pointer each, as the rows of tile_narrow.
+  const float *g0 = b, *g1 = b + 3 * bsj, *g2 = b + 6 * bsj, *g3 = b + 9 * bsj;
+#define NEURITE_COL(j, g, r)                               \
+  if (N > j) {                                             \
+    const __m512 bj = _mm512_set1_ps(g[r * bsj]);          \
+    c##j##_0 = _mm512_fmadd_ps(a0, bj, c##j##_0);          \
+    if (V == 2) c##j##_1 = _mm512_fmadd_ps(a1, bj, c##j##_1); \
+  }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < k; ++p) {
+    const __m512 a0 = _mm512_maskz_loadu_ps(m0, a);
+    const __m512 a1 = V == 2 ? _mm512_maskz_loadu_ps(m1, a + 16) : a0;
+    NEURITE_COL(0, g0, 0) NEURITE_COL(1, g0, 1) NEURITE_COL(2, g0, 2)
+    NEURITE_COL(3, g1, 0) NEURITE_COL(4, g1, 1) NEURITE_COL(5, g1, 2)
+    NEURITE_COL(6, g2, 0) NEURITE_COL(7, g2, 1) NEURITE_COL(8, g2, 2)
+    NEURITE_COL(9, g3, 0) NEURITE_COL(10, g3, 1) NEURITE_COL(11, g3, 2)
+    a += acs;
+    g0 += bsp, g1 += bsp, g2 += bsp, g3 += bsp;
+  }
+#undef NEURITE_COL
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  const __m512 vbeta = _mm512_set1_ps(beta);
+  const bool read_c = beta != 0.0f, scale = alpha != 1.0f;
+  const __mmask16 mn = lane_mask(N);
+  for (int v = 0; v < V; ++v) {
+    const __m512 z = _mm512_setzero_ps();
+    __m512 r[16] = {v ? c0_1 : c0_0, v ? c1_1 : c1_0, v ? c2_1 : c2_0,   v ? c3_1 : c3_0,
+                    v ? c4_1 : c4_0, v ? c5_1 : c5_0, v ? c6_1 : c6_0,   v ? c7_1 : c7_0,
+                    v ? c8_1 : c8_0, v ? c9_1 : c9_0, v ? c10_1 : c10_0, v ? c11_1 : c11_0,
+                    z,               z,               z,                 z};
+    transpose_16x16(r);
+    const int64_t rows = m - 16 * v < 16 ? m - 16 * v : 16;
+    float* cv = c + 16 * v * ldc;
+    for (int64_t i = 0; i < rows; ++i)
+      store_row<1>(cv + i * ldc, r[i], r[i], mn, 0, valpha, vbeta, read_c, scale);
+  }
+}
+
+template <int V>
+__attribute__((always_inline)) inline void tile_columns_n(int64_t k, const float* a,
+                                                          int64_t acs, const float* b,
+                                                          int64_t bsp, int64_t bsj, float* c,
+                                                          int64_t ldc, int64_t m, int64_t n,
+                                                          float alpha, float beta) {
+  switch (n) {
+    case 1: return tile_columns<V, 1>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 2: return tile_columns<V, 2>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 3: return tile_columns<V, 3>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 4: return tile_columns<V, 4>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 5: return tile_columns<V, 5>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 6: return tile_columns<V, 6>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 7: return tile_columns<V, 7>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 8: return tile_columns<V, 8>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 9: return tile_columns<V, 9>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 10: return tile_columns<V, 10>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    case 11: return tile_columns<V, 11>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
+    default: return tile_columns<V, 12>(k, a, acs, b, bsp, bsj, c, ldc, m, alpha, beta);
   }
 }
 
@@ -240,6 +397,67 @@ void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, 
                                         int64_t m, int64_t n, float alpha, float beta) {
   if (n <= 16) return tile_rows<1>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
   return tile_rows<2>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
+}
+
+
+// The narrow microkernel: C[m, n] = alpha * A · B + beta * C for m <= 24, n <= 16, with
+// A[i, p] = a[i * ars + p * acs] and B[p, j] = b[p * bs + j] for j < n, both read in place
+// (only n floats of each B row are read). Results are bitwise those of the 12 x 32 forms.
+void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
+                                        const float* b, int64_t bs, float* c, int64_t ldc,
+                                        int64_t m, int64_t n, float alpha, float beta) {
+  switch (m) {
+    case 1: return tile_narrow<1>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 2: return tile_narrow<2>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 3: return tile_narrow<3>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 4: return tile_narrow<4>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 5: return tile_narrow<5>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 6: return tile_narrow<6>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 7: return tile_narrow<7>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 8: return tile_narrow<8>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 9: return tile_narrow<9>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 10: return tile_narrow<10>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 11: return tile_narrow<11>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 12: return tile_narrow<12>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 13: return tile_narrow<13>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 14: return tile_narrow<14>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 15: return tile_narrow<15>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 16: return tile_narrow<16>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 17: return tile_narrow<17>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 18: return tile_narrow<18>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 19: return tile_narrow<19>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 20: return tile_narrow<20>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 21: return tile_narrow<21>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 22: return tile_narrow<22>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    case 23: return tile_narrow<23>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+    default: return tile_narrow<24>(k, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+  }
+}
+
+// The column microkernel: C[m, n] = alpha * A · B + beta * C for m <= 32, n <= 12, with
+// A[i, p] = a[p * acs + i] (columns contiguous, read with masked loads) and
+// B[p, j] = b[p * bsp + j * bsj], both in place. Results are bitwise those of the other forms.
+void gemm_ukernel_32x12_columns__avx512(int64_t k, const float* a, int64_t acs,
+                                        const float* b, int64_t bsp, int64_t bsj, float* c,
+                                        int64_t ldc, int64_t m, int64_t n, float alpha,
+                                        float beta) {
+  if (m <= 16) return tile_columns_n<1>(k, a, acs, b, bsp, bsj, c, ldc, m, n, alpha, beta);
+  return tile_columns_n<2>(k, a, acs, b, bsp, bsj, c, ldc, m, n, alpha, beta);
+}
+
+// Copies a transposed B of n <= 16 columns into 16-wide rows for the narrow microkernel:
+// dst[p * 16 + j] = B[j * ldb + p] for p < k, j < n (lanes past n hold zeros). 16 x 16 blocks
+// transposed in registers; only the k x n floats of B are read.
+void gemm_pack_b_16t__avx512(const float* B, int64_t ldb, int64_t k, int64_t n, float* dst) {
+  for (int64_t p = 0; p < k; p += 16) {
+    const int64_t kk = k - p < 16 ? k - p : 16;
+    const __mmask16 mk = lane_mask(kk);
+    __m512 r[16];
+    for (int64_t j = 0; j < 16; ++j)
+      r[j] = j < n ? _mm512_maskz_loadu_ps(mk, B + j * ldb + p) : _mm512_setzero_ps();
+    transpose_16x16(r);
+    for (int64_t q = 0; q < kk; ++q) _mm512_storeu_ps(dst + (p + q) * 16, r[q]);
+  }
 }
 
 }  // namespace neurite
