@@ -52,6 +52,7 @@
         "native/kernels/scalar/gemm_4x8_scalar.cc",
         "native/kernels/scalar/vmath_scalar.cc",
         "native/kernels/softmax.cc",
+        "native/kernels/winograd.cc",
         "native/runtime/dispatch.cc",
         "native/runtime/pool.cc",
         "native/runtime/rng.cc",

@@ -1,0 +1,239 @@
+// Winograd F(4x4, 3x3) forward (see winograd.h). Per call the weights are transformed once,
+// U[xi][k][c] = (G w[k, c] G^T)[xi] (computed in double). The N * ceil(OH/4) * ceil(OW/4)
+// output tiles are cut into blocks of Tb tiles fixed by the geometry; each block, on one
+// thread, transforms its 6x6 input tiles into V[xi][c][t] = (B^T d B)[xi], multiplies
+// M[xi] = U[xi] · V[xi] (36 GEMMs, K x C times C x Tb) and writes y = A^T M A + bias, edge
+// tiles clipped. Transforms run kL tiles at a time as plain loops over lanes, which GCC
+// vectorises at the baseline ISA. Every output element goes through the same operations
+// whatever the block's thread, and GEMM columns do not depend on how the product is split,
+// so results do not depend on the thread count.
+#include "winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+#include "../runtime/check.h"
+#include "../runtime/pool.h"
+#include "gemm.h"
+
+namespace neurite {
+namespace {
+
+constexpr int64_t kXi = 36;  // 6 x 6 transformed points per tile
+constexpr int64_t kL = 16;   // tiles transformed together: the vector lanes
+
+// Transforms of F(4x4, 3x3) with interpolation points 0, 1, -1, 2, -2, inf:
+//   B^T = [4  0 -5  0 1 0]   G = [ 1/4     0    0 ]   A^T = [1 1  1 1  1 0]
+//         [0 -4 -4  1 1 0]       [-1/6 -1/6 -1/6 ]         [0 1 -1 2 -2 0]
+//         [0  4 -4 -1 1 0]       [-1/6  1/6 -1/6 ]         [0 1  1 4  4 0]
+//         [0 -2 -1  2 1 0]       [1/24 1/12  1/6 ]         [0 1 -1 8 -8 1]
+//         [0  2 -1 -2 1 0]       [1/24 -1/12 1/6 ]
+//         [0  4  0 -5 0 1]       [   0    0    1 ]
+
+// out[r * os + l] = (B^T in)[r] for the kL lanes l, in[r * is + l].
+inline void input_1d(const float* __restrict in, int64_t is, float* __restrict out,
+                     int64_t os) {
+  for (int64_t l = 0; l < kL; ++l) {
+    const float d0 = in[l], d1 = in[is + l], d2 = in[2 * is + l];
+    const float d3 = in[3 * is + l], d4 = in[4 * is + l], d5 = in[5 * is + l];
+    const float a = d4 - 4.f * d2, b = d3 - 4.f * d1;  // rows 1, 2
+    const float c = d4 - d2, e = 2.f * (d3 - d1);       // rows 3, 4
+    out[l] = 4.f * d0 - 5.f * d2 + d4;
+    out[os + l] = a + b;
+    out[2 * os + l] = a - b;
+    out[3 * os + l] = c + e;
+    out[4 * os + l] = c - e;
+    out[5 * os + l] = 4.f * d1 - 5.f * d3 + d5;
+  }
+}
+
+// out[r * os + l] = (A^T in)[r], r < 4, for the kL lanes l, in[r * is + l], r < 6.
+inline void output_1d(const float* __restrict in, int64_t is, float* __restrict out,
+                      int64_t os) {
+  for (int64_t l = 0; l < kL; ++l) {
+    const float m0 = in[l], m1 = in[is + l], m2 = in[2 * is + l];
+    const float m3 = in[3 * is + l], m4 = in[4 * is + l], m5 = in[5 * is + l];
+    const float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+    out[l] = m0 + s12 + s34;
+    out[os + l] = d12 + 2.f * d34;
+    out[2 * os + l] = s12 + 4.f * s34;
+    out[3 * os + l] = d12 + 8.f * d34 + m5;
+  }
+}
+
+// o[0..5] = G (a, b, c)^T in double.
+inline void weight_1d(double a, double b, double c, double* o) {
+  o[0] = a / 4;
+  o[1] = -(a + b + c) / 6;
+  o[2] = -(a - b + c) / 6;
+  o[3] = a / 24 + b / 12 + c / 6;
+  o[4] = a / 24 - b / 12 + c / 6;
+  o[5] = c;
+}
+
+// U [36][K][C] = G w G^T per (k, c), w [K, C, 3, 3].
+void transform_weight(int64_t K, int64_t C, const float* w, float* U) {
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t c = 0; c < C; ++c) {
+      const float* f = w + (k * C + c) * 9;
+      double t[6][3], u[6];
+      for (int64_t j = 0; j < 3; ++j) {
+        double col[6];
+        weight_1d(f[j], f[3 + j], f[6 + j], col);
+        for (int64_t i = 0; i < 6; ++i) t[i][j] = col[i];
+      }
+      for (int64_t i = 0; i < 6; ++i) {
+        weight_1d(t[i][0], t[i][1], t[i][2], u);
+        for (int64_t j = 0; j < 6; ++j) U[((i * 6 + j) * K + k) * C + c] = float(u[j]);
+      }
+    }
+  }
+}
+
+// Tile t of the batch: image n, top-left output position (oh0, ow0).
+struct Tile {
+  int64_t n, oh0, ow0;
+};
+inline Tile tile_at(int64_t t, int64_t TW, int64_t TI) {
+  const int64_t r = t % TI;
+  return {t / TI, r / TW * 4, r % TW * 4};
+}
+
+// V [36][C][ld]: the transformed input tiles t0 .. t0 + nt - 1 (columns 0 .. nt - 1; columns
+// up to nt rounded up to kL are written with zeros' transforms).
+void input_block(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt, float* V,
+                 int64_t ld) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, HW = g.H * g.W;
+  alignas(64) float d[kXi * kL];
+  alignas(64) float t[kXi * kL];
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = std::min(kL, nt - q);
+    int64_t base[kL], ih0[kL], iw0[kL];
+    bool inside[kL];
+    for (int64_t l = 0; l < nl; ++l) {
+      const Tile tl = tile_at(t0 + q + l, TW, TI);
+      ih0[l] = tl.oh0 - g.pt;
+      iw0[l] = tl.ow0 - g.pl;
+      inside[l] = ih0[l] >= 0 && iw0[l] >= 0 && ih0[l] + 6 <= g.H && iw0[l] + 6 <= g.W;
+      base[l] = tl.n * g.C * HW;
+    }
+    for (int64_t c = 0; c < g.C; ++c) {
+      // gather the 6x6 patches, d[(i * 6 + j) * kL + l], zero outside the input
+      for (int64_t l = 0; l < kL; ++l) {
+        if (l >= nl) {
+          for (int64_t e = 0; e < kXi; ++e) d[e * kL + l] = 0.f;
+          continue;
+        }
+        const float* xc = x + base[l] + c * HW;
+        if (inside[l]) {
+          const float* p = xc + ih0[l] * g.W + iw0[l];
+          for (int64_t i = 0; i < 6; ++i)
+            for (int64_t j = 0; j < 6; ++j) d[(i * 6 + j) * kL + l] = p[i * g.W + j];
+          continue;
+        }
+        for (int64_t i = 0; i < 6; ++i) {
+          const int64_t ih = ih0[l] + i;
+          const bool row_in = ih >= 0 && ih < g.H;
+          for (int64_t j = 0; j < 6; ++j) {
+            const int64_t iw = iw0[l] + j;
+            d[(i * 6 + j) * kL + l] = row_in && iw >= 0 && iw < g.W ? xc[ih * g.W + iw] : 0.f;
+          }
+        }
+      }
+      // t = B^T d (along i), then V = t B (along j), written at V[(i * 6 + j)][c][q + l]
+      for (int64_t j = 0; j < 6; ++j) input_1d(d + j * kL, 6 * kL, t + j * kL, 6 * kL);
+      const int64_t vs = g.C * ld;
+      float* v = V + c * ld + q;
+      for (int64_t i = 0; i < 6; ++i) input_1d(t + i * 6 * kL, kL, v + i * 6 * vs, vs);
+    }
+  }
+}
+
+// y tiles t0 .. t0 + nt - 1 = A^T M A + bias from M [36][K][ld], clipped to OH x OW.
+void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t t0, int64_t nt,
+                  const float* bias, float* y) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
+  alignas(64) float t[4 * 6 * kL];
+  alignas(64) float o[4 * 4 * kL];
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = std::min(kL, nt - q);
+    Tile tl[kL];
+    for (int64_t l = 0; l < nl; ++l) tl[l] = tile_at(t0 + q + l, TW, TI);
+    for (int64_t k = 0; k < g.K; ++k) {
+      const int64_t ms = g.K * ld;
+      const float* m = M + k * ld + q;
+      // t = A^T m (along i), then o = t A (along j)
+      for (int64_t j = 0; j < 6; ++j) output_1d(m + j * ms, 6 * ms, t + j * kL, 6 * kL);
+      for (int64_t i = 0; i < 4; ++i) output_1d(t + i * 6 * kL, kL, o + i * 4 * kL, kL);
+      const float b = bias ? bias[k] : 0.f;
+      for (int64_t l = 0; l < nl; ++l) {
+        float* yp = y + (tl[l].n * g.K + k) * P + tl[l].oh0 * g.OW + tl[l].ow0;
+        const int64_t rows = std::min<int64_t>(4, g.OH - tl[l].oh0);
+        const int64_t cols = std::min<int64_t>(4, g.OW - tl[l].ow0);
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) yp[i * g.OW + j] = o[(i * 4 + j) * kL + l] + b;
+      }
+    }
+  }
+}
+
+// Tiles per block: the block's V and M (36 * (C + K) * Tb floats) about 1 MiB, in L2 between
+// the transforms and the GEMMs; a multiple of kL, at least 32 (2 AVX-512 panels).
+int64_t tile_block(const Conv2dGeom& g, int64_t T) {
+  int64_t tb = (int64_t{1} << 18) / (kXi * (g.C + g.K));
+  if (const char* env = std::getenv("NEURITE_WINO_TB")) tb = std::atoi(env);
+  tb = std::max<int64_t>(32, std::min<int64_t>(512, tb)) / kL * kL;
+  return std::min(tb, (T + kL - 1) / kL * kL);
+}
+
+float* alloc_floats(int64_t n) {
+  return n > 0 ? new (std::nothrow) float[static_cast<size_t>(n)] : nullptr;
+}
+
+}  // namespace
+
+bool winograd_applicable(const Conv2dGeom& g) {
+  return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+         g.G == 1 && g.C >= 16 && g.K >= 16 && g.OH * g.OW >= 64;
+}
+
+bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
+                             const float* bias, float* y) {
+  NEURITE_ASSERT(g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1);
+  NEURITE_ASSERT(g.G == 1 && g.pt >= 0 && g.pl >= 0);
+  const int64_t P = g.OH * g.OW;
+  if (g.N == 0 || g.K == 0 || P == 0) return true;
+  if (g.C == 0) {
+    for (int64_t n = 0; n < g.N; ++n)
+      for (int64_t k = 0; k < g.K; ++k)
+        for (int64_t p = 0; p < P; ++p) y[(n * g.K + k) * P + p] = bias ? bias[k] : 0.f;
+    return true;
+  }
+  const int64_t T = g.N * ((g.OH + 3) / 4) * ((g.OW + 3) / 4);
+  const int64_t Tb = tile_block(g, T);
+  // rows of V and M an odd multiple of 16 floats apart: no cache-set aliasing in the GEMMs
+  const int64_t ld = Tb % 32 == 0 ? Tb + 16 : Tb;
+  const int64_t blocks = (T + Tb - 1) / Tb, chunks = parallel_chunks(blocks, 1);
+  const int64_t uf = kXi * g.K * g.C, per = kXi * (g.C + g.K) * ld;
+  float* ws = alloc_floats(uf + chunks * per);
+  if (!ws) return false;
+  float* U = ws;
+  transform_weight(g.K, g.C, w, U);
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    const int64_t c = (b0 * chunks + blocks - 1) / blocks;  // inverse of b0 = c * blocks / chunks
+    float* V = ws + uf + c * per;
+    float* M = V + kXi * g.C * ld;
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
+      input_block(g, x, t0, nt, V, ld);
+      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, g.C, g.K * g.C, V, ld,
+                           g.C * ld, 0.f, M, ld, g.K * ld);
+      output_block(g, M, ld, t0, nt, bias, y);
+    }
+  });
+  delete[] ws;
+  return true;
+}
+
+}  // namespace neurite
