@@ -100,10 +100,10 @@ inline Tile tile_at(int64_t t, int64_t TW, int64_t TI) {
   return {t / TI, r / TW * 4, r % TW * 4};
 }
 
-// V [36][C][ld]: the transformed input tiles t0 .. t0 + nt - 1 (columns 0 .. nt - 1; columns
-// up to nt rounded up to kL are written with zeros' transforms).
+// V [36][C][ld], matrices vs apart: the transformed input tiles t0 .. t0 + nt - 1 (columns
+// 0 .. nt - 1; columns up to nt rounded up to kL are written with zeros' transforms).
 void input_block(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt, float* V,
-                 int64_t ld) {
+                 int64_t ld, int64_t vs) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, HW = g.H * g.W;
   alignas(64) float d[kXi * kL];
   alignas(64) float t[kXi * kL];
@@ -143,16 +143,16 @@ void input_block(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt, fl
       }
       // t = B^T d (along i), then V = t B (along j), written at V[(i * 6 + j)][c][q + l]
       for (int64_t j = 0; j < 6; ++j) input_1d(d + j * kL, 6 * kL, t + j * kL, 6 * kL);
-      const int64_t vs = g.C * ld;
       float* v = V + c * ld + q;
       for (int64_t i = 0; i < 6; ++i) input_1d(t + i * 6 * kL, kL, v + i * 6 * vs, vs);
     }
   }
 }
 
-// y tiles t0 .. t0 + nt - 1 = A^T M A + bias from M [36][K][ld], clipped to OH x OW.
-void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t t0, int64_t nt,
-                  const float* bias, float* y) {
+// y tiles t0 .. t0 + nt - 1 = A^T M A + bias from M [36][K][ld] (matrices ms apart), clipped
+// to OH x OW.
+void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms, int64_t t0,
+                  int64_t nt, const float* bias, float* y) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
   alignas(64) float t[4 * 6 * kL];
   alignas(64) float o[4 * 4 * kL];
@@ -161,7 +161,6 @@ void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t t0, i
     Tile tl[kL];
     for (int64_t l = 0; l < nl; ++l) tl[l] = tile_at(t0 + q + l, TW, TI);
     for (int64_t k = 0; k < g.K; ++k) {
-      const int64_t ms = g.K * ld;
       const float* m = M + k * ld + q;
       // t = A^T m (along i), then o = t A (along j)
       for (int64_t j = 0; j < 6; ++j) output_1d(m + j * ms, 6 * ms, t + j * kL, 6 * kL);
@@ -186,6 +185,9 @@ int64_t tile_block(const Conv2dGeom& g, int64_t T) {
   tb = std::max<int64_t>(32, std::min<int64_t>(512, tb)) / kL * kL;
   return std::min(tb, (T + kL - 1) / kL * kL);
 }
+
+// n rounded up to an odd multiple of 16 floats (n a multiple of 16).
+int64_t odd16(int64_t n) { return n % 32 == 0 ? n + 16 : n; }
 
 float* alloc_floats(int64_t n) {
   return n > 0 ? new (std::nothrow) float[static_cast<size_t>(n)] : nullptr;
@@ -212,10 +214,11 @@ bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w
   }
   const int64_t T = g.N * ((g.OH + 3) / 4) * ((g.OW + 3) / 4);
   const int64_t Tb = tile_block(g, T);
-  // rows of V and M an odd multiple of 16 floats apart: no cache-set aliasing in the GEMMs
-  const int64_t ld = Tb % 32 == 0 ? Tb + 16 : Tb;
+  // Rows of V and M, and their 36 matrices, an odd multiple of 16 floats apart: the GEMMs'
+  // row strips and the transforms' 36 streams then fall in different cache sets.
+  const int64_t ld = odd16(Tb), vs = odd16(g.C * ld), ms = odd16(g.K * ld);
   const int64_t blocks = (T + Tb - 1) / Tb, chunks = parallel_chunks(blocks, 1);
-  const int64_t uf = kXi * g.K * g.C, per = kXi * (g.C + g.K) * ld;
+  const int64_t uf = kXi * g.K * g.C, per = kXi * (vs + ms);
   float* ws = alloc_floats(uf + chunks * per);
   if (!ws) return false;
   float* U = ws;
@@ -223,13 +226,13 @@ bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     const int64_t c = (b0 * chunks + blocks - 1) / blocks;  // inverse of b0 = c * blocks / chunks
     float* V = ws + uf + c * per;
-    float* M = V + kXi * g.C * ld;
+    float* M = V + kXi * vs;
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
-      input_block(g, x, t0, nt, V, ld);
-      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, g.C, g.K * g.C, V, ld,
-                           g.C * ld, 0.f, M, ld, g.K * ld);
-      output_block(g, M, ld, t0, nt, bias, y);
+      input_block(g, x, t0, nt, V, ld, vs);
+      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, g.C, g.K * g.C, V, ld, vs,
+                           0.f, M, ld, ms);
+      output_block(g, M, ld, ms, t0, nt, bias, y);
     }
   });
   delete[] ws;
