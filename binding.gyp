@@ -14,7 +14,10 @@
     {
       "target_name": "neurite_avx512",
       "type": "static_library",
-      "sources": ["native/kernels/x86/gemm_12x32_avx512.cc"],
+      "sources": [
+        "native/kernels/x86/gemm_12x32_avx512.cc",
+        "native/kernels/x86/winograd_avx512.cc"
+      ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
       "xcode_settings": {

@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "../runtime/check.h"
+#include "../runtime/dispatch.h"
 #include "../runtime/pool.h"
 #include "gemm.h"
 
@@ -64,11 +66,12 @@ inline void output_1d(const float* __restrict in, int64_t is, float* __restrict 
 
 // o[0..5] = G (a, b, c)^T in double.
 inline void weight_1d(double a, double b, double c, double* o) {
-  o[0] = a / 4;
-  o[1] = -(a + b + c) / 6;
-  o[2] = -(a - b + c) / 6;
-  o[3] = a / 24 + b / 12 + c / 6;
-  o[4] = a / 24 - b / 12 + c / 6;
+  const double s = a + c, p = s + b, m = s - b, q = a * (1.0 / 24) + c * (1.0 / 6);
+  o[0] = a * 0.25;
+  o[1] = p * (-1.0 / 6);
+  o[2] = m * (-1.0 / 6);
+  o[3] = q + b * (1.0 / 12);
+  o[4] = q - b * (1.0 / 12);
   o[5] = c;
 }
 
@@ -100,10 +103,10 @@ inline Tile tile_at(int64_t t, int64_t TW, int64_t TI) {
   return {t / TI, r / TW * 4, r % TW * 4};
 }
 
-// V [36][C][ld], matrices vs apart: the transformed input tiles t0 .. t0 + nt - 1 (columns
-// 0 .. nt - 1; columns up to nt rounded up to kL are written with zeros' transforms).
-void input_block(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt, float* V,
-                 int64_t ld, int64_t vs) {
+}  // namespace
+
+void winograd_input_block__scalar(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
+                                  float* V, int64_t ld, int64_t vs) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, HW = g.H * g.W;
   alignas(64) float d[kXi * kL];
   alignas(64) float t[kXi * kL];
@@ -149,10 +152,8 @@ void input_block(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt, fl
   }
 }
 
-// y tiles t0 .. t0 + nt - 1 = A^T M A + bias from M [36][K][ld] (matrices ms apart), clipped
-// to OH x OW.
-void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms, int64_t t0,
-                  int64_t nt, const float* bias, float* y) {
+void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
+                                   int64_t t0, int64_t nt, const float* bias, float* y) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
   alignas(64) float t[4 * 6 * kL];
   alignas(64) float o[4 * 4 * kL];
@@ -177,6 +178,24 @@ void output_block(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms, i
   }
 }
 
+namespace {
+
+const WinogradKernels kBaseline = {"baseline", winograd_input_block__scalar,
+                                   winograd_output_block__scalar};
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+const WinogradKernels kAvx512 = {"avx512", winograd_input_block__avx512,
+                                 winograd_output_block__avx512};
+#endif
+
+// The AVX-512 twin exactly when the GEMM table is AVX-512 (so NEURITE_ISA caps both).
+const WinogradKernels& winograd_kernels() {
+  static const WinogradKernels* table =
+      std::strcmp(ukernels().isa, "avx512") == 0 && winograd_kernels_avx512()
+          ? winograd_kernels_avx512()
+          : &kBaseline;
+  return *table;
+}
+
 // Tiles per block: the block's V and M (36 * (C + K) * Tb floats) about 1 MiB, in L2 between
 // the transforms and the GEMMs; a multiple of kL, at least 32 (2 AVX-512 panels).
 int64_t tile_block(const Conv2dGeom& g, int64_t T) {
@@ -195,6 +214,16 @@ float* alloc_floats(int64_t n) {
 
 }  // namespace
 
+const WinogradKernels* winograd_kernels_baseline() { return &kBaseline; }
+
+const WinogradKernels* winograd_kernels_avx512() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx512() ? &kAvx512 : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
 bool winograd_applicable(const Conv2dGeom& g) {
   return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
          g.G == 1 && g.C >= 16 && g.K >= 16 && g.OH * g.OW >= 64;
@@ -202,6 +231,11 @@ bool winograd_applicable(const Conv2dGeom& g) {
 
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
                              const float* bias, float* y) {
+  return conv2d_forward_winograd_with(winograd_kernels(), g, x, w, bias, y);
+}
+
+bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
+                                  const float* x, const float* w, const float* bias, float* y) {
   NEURITE_ASSERT(g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1);
   NEURITE_ASSERT(g.G == 1 && g.pt >= 0 && g.pl >= 0);
   const int64_t P = g.OH * g.OW;
@@ -229,10 +263,10 @@ bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w
     float* M = V + kXi * vs;
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
-      input_block(g, x, t0, nt, V, ld, vs);
+      wk.input(g, x, t0, nt, V, ld, vs);
       gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, g.C, g.K * g.C, V, ld, vs,
                            0.f, M, ld, ms);
-      output_block(g, M, ld, ms, t0, nt, bias, y);
+      wk.output(g, M, ld, ms, t0, nt, bias, y);
     }
   });
   delete[] ws;

@@ -22,4 +22,42 @@ bool winograd_applicable(const Conv2dGeom& g);
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
                              const float* bias, float* y);
 
+// Twins of the tile transforms, which dominate after the GEMMs: the portable baseline
+// (winograd.cc, loops over 16 tiles GCC vectorises at SSE2) and AVX-512 (x86/winograd_avx512.cc,
+// gathers and scatters); conv2d_forward_winograd uses AVX-512 exactly when ukernels() is the
+// AVX-512 table. Tile t is image t / TI, tile row t % TI / TW, tile column t % TW, with
+// TW = ceil(OW / 4), TI = ceil(OH / 4) * TW; its output rows start at 4 * row, its 6x6 input
+// patch at (4 * row - pt, 4 * column - pl), zero outside the input.
+//   V  [36][C][ld]  out, matrices vs apart: V[xi][c][t - t0] = (B^T d B)[xi] for tiles
+//                   t0 .. t0 + nt - 1; columns up to nt rounded up to 16 may be written
+//                   (ld must allow it), the rest are not.
+using WinogradInputBlock = void (*)(const Conv2dGeom& g, const float* x, int64_t t0,
+                                    int64_t nt, float* V, int64_t ld, int64_t vs);
+//   y  [N, K, OH, OW]  out: the tiles t0 .. t0 + nt - 1 of y = A^T m A + bias (bias may be
+//                      null), clipped to OH x OW; m from M [36][K][ld] (matrices ms apart),
+//                      column t - t0. Columns up to nt rounded up to 16 may be read.
+using WinogradOutputBlock = void (*)(const Conv2dGeom& g, const float* M, int64_t ld,
+                                     int64_t ms, int64_t t0, int64_t nt, const float* bias,
+                                     float* y);
+struct WinogradKernels {
+  const char* isa;  // "avx512" or "baseline"
+  WinogradInputBlock input;
+  WinogradOutputBlock output;
+};
+// The baseline always exists; AVX-512 is null when the CPU (or OS) lacks AVX-512F.
+const WinogradKernels* winograd_kernels_baseline();
+const WinogradKernels* winograd_kernels_avx512();
+// conv2d_forward_winograd with given transforms (tests compare the twins).
+bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
+                                  const float* x, const float* w, const float* bias, float* y);
+
+void winograd_input_block__scalar(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
+                                  float* V, int64_t ld, int64_t vs);
+void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
+                                   int64_t t0, int64_t nt, const float* bias, float* y);
+void winograd_input_block__avx512(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
+                                  float* V, int64_t ld, int64_t vs);
+void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
+                                   int64_t t0, int64_t nt, const float* bias, float* y);
+
 }  // namespace neurite

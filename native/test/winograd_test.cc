@@ -89,8 +89,10 @@ std::string describe(const Conv2dGeom& g, bool bias) {
   return buf;
 }
 
+const neurite::WinogradKernels* g_wk = nullptr;  // the twin under test
+
 void check(const Conv2dGeom& g, bool with_bias, bool print = false) {
-  const std::string name = describe(g, with_bias);
+  const std::string name = std::string(g_wk->isa) + " " + describe(g, with_bias);
   const auto x = uniform(g.N * g.C * g.H * g.W, 1.f);
   const auto w = uniform(g.K * g.C * 9, 1.f / std::sqrt(9.f * std::max<int64_t>(g.C, 1)));
   const auto b = uniform(g.K, 0.5f);
@@ -100,9 +102,11 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false) {
   std::vector<float> y1(ny + 1, NAN), y2(ny + 1, NAN);
   y1[ny] = y2[ny] = 12345.f;  // guard: nothing past y is written
   neurite::set_num_threads(1);
-  const bool ok1 = neurite::conv2d_forward_winograd(g, x.data(), w.data(), bias, y1.data());
+  const bool ok1 =
+      neurite::conv2d_forward_winograd_with(*g_wk, g, x.data(), w.data(), bias, y1.data());
   neurite::set_num_threads(2);
-  const bool ok2 = neurite::conv2d_forward_winograd(g, x.data(), w.data(), bias, y2.data());
+  const bool ok2 =
+      neurite::conv2d_forward_winograd_with(*g_wk, g, x.data(), w.data(), bias, y2.data());
   expect(ok1 && ok2, name, "returned false");
   expect(y1[ny] == 12345.f && y2[ny] == 12345.f, name, "wrote past y");
   double max_abs = 0, max_rel = 0, worst = 0;
@@ -128,9 +132,7 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false) {
                 name.c_str(), max_abs, max_rel, worst);
 }
 
-}  // namespace
-
-int main() {
+void run_cases() {
   // sizes and paddings: odd / even, output sizes off the tile grid, 'same', 'valid', the
   // backward-input form (pt = pl = 2, output larger than the input), asymmetric padding
   for (int64_t H : {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13}) {
@@ -154,9 +156,36 @@ int main() {
   check(geom(1, 1, 6, 6, 1, 0, 0, 4, 4), false);
   check(geom(2, 0, 5, 5, 3, 1, 1, 5, 5), true);  // C = 0: bias only
   // accuracy at O(1) values as C grows
-  std::printf("accuracy (inputs in [-1, 1], weights in [-1, 1] / sqrt(9C)):\n");
+  std::printf("%s accuracy (inputs in [-1, 1], weights in [-1, 1] / sqrt(9C)):\n", g_wk->isa);
   for (int64_t C : {64, 128, 256, 512})
     check(geom(2, C, 16, 16, 32, 1, 1, 16, 16), true, true);
+}
+
+}  // namespace
+
+int main() {
+  g_wk = neurite::winograd_kernels_baseline();
+  run_cases();
+  g_wk = neurite::winograd_kernels_avx512();
+  if (g_wk) {
+    run_cases();
+  } else {
+    std::printf("skipped the AVX-512 transforms: the CPU lacks AVX-512F\n");
+  }
+  // the public entry point picks a twin and gives the same numbers as that twin
+  {
+    const Conv2dGeom g = geom(3, 16, 10, 9, 16, 1, 1, 10, 9);
+    const auto x = uniform(g.N * g.C * g.H * g.W, 1.f), w = uniform(g.K * g.C * 9, 0.1f);
+    std::vector<float> a(g.N * g.K * g.OH * g.OW), b(a.size()), c(a.size());
+    neurite::conv2d_forward_winograd(g, x.data(), w.data(), nullptr, a.data());
+    neurite::conv2d_forward_winograd_with(*neurite::winograd_kernels_baseline(), g, x.data(),
+                                          w.data(), nullptr, b.data());
+    if (const auto* k = neurite::winograd_kernels_avx512())
+      neurite::conv2d_forward_winograd_with(*k, g, x.data(), w.data(), nullptr, c.data());
+    const size_t bytes = a.size() * sizeof(float);
+    expect(std::memcmp(a.data(), b.data(), bytes) == 0 || std::memcmp(a.data(), c.data(), bytes) == 0,
+           "conv2d_forward_winograd matches one of the twins");
+  }
   std::printf("max |err| %.2e, max |err| / max(1, |ref|) %.2e over all cases\n", g_max_abs,
               g_max_rel);
   std::printf("%d passed, %d failed\n", g_passed, g_failed);

@@ -1,0 +1,145 @@
+// AVX-512 twin of the Winograd F(4x4, 3x3) tile transforms (contracts in winograd.h): 16 tiles
+// per zmm lane set; 6x6 input patches are read with masked gathers (masked-off lanes read zero:
+// the padding) and output tiles written with masked scatters (clipped at OH x OW). Same
+// matrices as winograd.cc, with FMAs. Lane offsets are 32-bit, relative to the group's first
+// image; a group whose offsets would not fit falls back to the baseline transforms.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+#include "../conv.h"
+#include "../winograd.h"
+
+namespace neurite {
+namespace {
+
+constexpr int64_t kL = 16;
+
+// o = B^T d for six vectors of 16 lanes.
+inline void input_1d(const __m512* d, __m512* o) {
+  const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f);
+  const __m512 five = _mm512_set1_ps(5.f);
+  const __m512 a = _mm512_fnmadd_ps(four, d[2], d[4]);  // d4 - 4 d2
+  const __m512 b = _mm512_fnmadd_ps(four, d[1], d[3]);  // d3 - 4 d1
+  const __m512 c = _mm512_sub_ps(d[4], d[2]);
+  const __m512 e = _mm512_mul_ps(two, _mm512_sub_ps(d[3], d[1]));
+  o[0] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[2], _mm512_mul_ps(four, d[0])), d[4]);
+  o[1] = _mm512_add_ps(a, b);
+  o[2] = _mm512_sub_ps(a, b);
+  o[3] = _mm512_add_ps(c, e);
+  o[4] = _mm512_sub_ps(c, e);
+  o[5] = _mm512_add_ps(_mm512_fnmadd_ps(five, d[3], _mm512_mul_ps(four, d[1])), d[5]);
+}
+
+// o = A^T m (4 of 6 rows) for six vectors of 16 lanes.
+inline void output_1d(const __m512* m, __m512* o) {
+  const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f);
+  const __m512 eight = _mm512_set1_ps(8.f);
+  const __m512 s12 = _mm512_add_ps(m[1], m[2]), d12 = _mm512_sub_ps(m[1], m[2]);
+  const __m512 s34 = _mm512_add_ps(m[3], m[4]), d34 = _mm512_sub_ps(m[3], m[4]);
+  o[0] = _mm512_add_ps(_mm512_add_ps(m[0], s12), s34);
+  o[1] = _mm512_fmadd_ps(two, d34, d12);
+  o[2] = _mm512_fmadd_ps(four, s34, s12);
+  o[3] = _mm512_add_ps(_mm512_fmadd_ps(eight, d34, d12), m[5]);
+}
+
+// Lanes of a group of up to 16 tiles starting at tile t: 32-bit offsets of each tile's
+// origin (row r0, column c0) relative to image n0's origin (images `image` floats apart), and
+// masks of the lanes whose row r0 + i (i < 6) lies in [0, rows) and column c0 + j in [0, cols).
+// Returns false when an offset might not fit in 32 bits.
+struct Lanes {
+  __m512i off;
+  __mmask16 row[6], col[6];
+  int64_t n0;
+};
+bool lanes_at(int64_t t, int64_t nl, int64_t TW, int64_t TI, int64_t r_shift, int64_t c_shift,
+              int64_t rows, int64_t cols, int64_t image, int64_t ld_row, Lanes* L) {
+  alignas(64) int32_t off[kL] = {0};
+  const int64_t n0 = t / TI, n1 = (t + nl - 1) / TI;
+  const int64_t lim = INT32_MAX / 2;
+  if ((n1 - n0 + 1) * image > lim || (r_shift + 6) * ld_row + c_shift + 6 > lim) return false;
+  L->n0 = n0;
+  for (int i = 0; i < 6; ++i) L->row[i] = L->col[i] = 0;
+  for (int64_t l = 0; l < nl; ++l) {
+    const int64_t tl = t + l, r = tl % TI;
+    const int64_t r0 = r / TW * 4 - r_shift, c0 = r % TW * 4 - c_shift;
+    off[l] = static_cast<int32_t>((tl / TI - n0) * image + r0 * ld_row + c0);
+    for (int i = 0; i < 6; ++i) {
+      if (r0 + i >= 0 && r0 + i < rows) L->row[i] |= __mmask16(1u << l);
+      if (c0 + i >= 0 && c0 + i < cols) L->col[i] |= __mmask16(1u << l);
+    }
+  }
+  L->off = _mm512_load_si512(off);
+  return true;
+}
+
+}  // namespace
+
+void winograd_input_block__avx512(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
+                                  float* V, int64_t ld, int64_t vs) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, HW = g.H * g.W;
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = std::min(kL, nt - q);
+    Lanes L;
+    if (!lanes_at(t0 + q, nl, TW, TI, g.pt, g.pl, g.H, g.W, g.C * HW, g.W, &L)) {
+      winograd_input_block__scalar(g, x, t0 + q, nl, V + q, ld, vs);
+      continue;
+    }
+    for (int64_t c = 0; c < g.C; ++c) {
+      const float* xc = x + L.n0 * g.C * HW + c * HW;
+      __m512 r[36];  // r[i * 6 + j] = (d B)[i][j]: rows transformed first
+      for (int i = 0; i < 6; ++i) {
+        __m512 d[6];
+        for (int j = 0; j < 6; ++j) {
+          const __m512i idx = _mm512_add_epi32(L.off, _mm512_set1_epi32(int32_t(i * g.W + j)));
+          d[j] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), L.row[i] & L.col[j], idx, xc, 4);
+        }
+        input_1d(d, r + i * 6);
+      }
+      float* v = V + c * ld + q;
+      for (int j = 0; j < 6; ++j) {
+        __m512 col[6], o[6];
+        for (int i = 0; i < 6; ++i) col[i] = r[i * 6 + j];
+        input_1d(col, o);
+        for (int i = 0; i < 6; ++i) _mm512_storeu_ps(v + (i * 6 + j) * vs, o[i]);
+      }
+    }
+  }
+}
+
+void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
+                                   int64_t t0, int64_t nt, const float* bias, float* y) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = std::min(kL, nt - q);
+    Lanes L;
+    if (!lanes_at(t0 + q, nl, TW, TI, 0, 0, g.OH, g.OW, g.K * P, g.OW, &L)) {
+      winograd_output_block__scalar(g, M + q, ld, ms, t0 + q, nl, bias, y);
+      continue;
+    }
+    for (int64_t k = 0; k < g.K; ++k) {
+      const float* m = M + k * ld + q;
+      float* yk = y + L.n0 * g.K * P + k * P;
+      __m512 t[24];  // t[i * 6 + j] = (A^T m)[i][j]: columns transformed first
+      for (int j = 0; j < 6; ++j) {
+        __m512 col[6], o[4];
+        for (int i = 0; i < 6; ++i) col[i] = _mm512_loadu_ps(m + (i * 6 + j) * ms);
+        output_1d(col, o);
+        for (int i = 0; i < 4; ++i) t[i * 6 + j] = o[i];
+      }
+      const __m512 b = _mm512_set1_ps(bias ? bias[k] : 0.f);
+      for (int i = 0; i < 4; ++i) {
+        __m512 o[4];
+        output_1d(t + i * 6, o);
+        for (int j = 0; j < 4; ++j) {
+          const __m512i idx = _mm512_add_epi32(L.off, _mm512_set1_epi32(int32_t(i * g.OW + j)));
+          _mm512_mask_i32scatter_ps(yk, L.row[i] & L.col[j], idx, _mm512_add_ps(o[j], b), 4);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace neurite
