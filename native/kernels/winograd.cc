@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "../runtime/check.h"
@@ -64,32 +65,42 @@ inline void output_1d(const float* __restrict in, int64_t is, float* __restrict 
   }
 }
 
-// o[0..5] = G (a, b, c)^T in double.
-inline void weight_1d(double a, double b, double c, double* o) {
-  const double s = a + c, p = s + b, m = s - b, q = a * (1.0 / 24) + c * (1.0 / 6);
-  o[0] = a * 0.25;
-  o[1] = p * (-1.0 / 6);
-  o[2] = m * (-1.0 / 6);
-  o[3] = q + b * (1.0 / 12);
-  o[4] = q - b * (1.0 / 12);
-  o[5] = c;
+// o_r[c] = (G (a[c], b[c], e[c])^T)[r] for c < n.
+void weight_1d(const float* __restrict a, const float* __restrict b, const float* __restrict e,
+               float* __restrict o0, float* __restrict o1, float* __restrict o2,
+               float* __restrict o3, float* __restrict o4, float* __restrict o5, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) {
+    const float s = a[c] + e[c], q = a[c] * (1.f / 24) + e[c] * (1.f / 6);
+    o0[c] = a[c] * 0.25f;
+    o1[c] = (s + b[c]) * (-1.f / 6);
+    o2[c] = (s - b[c]) * (-1.f / 6);
+    o3[c] = q + b[c] * (1.f / 12);
+    o4[c] = q - b[c] * (1.f / 12);
+    o5[c] = e[c];
+  }
 }
 
-// U [36][K][C] = G w G^T per (k, c), w [K, C, 3, 3].
-void transform_weight(int64_t K, int64_t C, const float* w, float* U) {
-  for (int64_t k = 0; k < K; ++k) {
-    for (int64_t c = 0; c < C; ++c) {
-      const float* f = w + (k * C + c) * 9;
-      double t[6][3], u[6];
-      for (int64_t j = 0; j < 3; ++j) {
-        double col[6];
-        weight_1d(f[j], f[3 + j], f[6 + j], col);
-        for (int64_t i = 0; i < 6; ++i) t[i][j] = col[i];
-      }
-      for (int64_t i = 0; i < 6; ++i) {
-        weight_1d(t[i][0], t[i][1], t[i][2], u);
-        for (int64_t j = 0; j < 6; ++j) U[((i * 6 + j) * K + k) * C + c] = float(u[j]);
-      }
+// U [36][K][C] (rows ldu apart) = G w[k, c] G^T for k in [k0, k1), w [K, C, 3, 3], vectorised
+// over c; scratch holds 27 * C floats.
+void transform_weight(int64_t k0, int64_t k1, int64_t K, int64_t C, const float* w, float* U,
+                      int64_t ldu, float* scratch) {
+  float* wt = scratch;    // [9][C]: w[k, c, e] at e * C + c
+  float* t = wt + 9 * C;  // [6][3][C]: G g, per column of g
+  for (int64_t k = k0; k < k1; ++k) {
+    const float* wk = w + k * C * 9;
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t e = 0; e < 9; ++e) wt[e * C + c] = wk[c * 9 + e];
+    for (int64_t j = 0; j < 3; ++j) {
+      float* tj = t + j * C;
+      weight_1d(wt + j * C, wt + (3 + j) * C, wt + (6 + j) * C, tj, tj + 3 * C, tj + 6 * C,
+                tj + 9 * C, tj + 12 * C, tj + 15 * C, C);
+    }
+    for (int64_t i = 0; i < 6; ++i) {
+      const float* ti = t + i * 3 * C;
+      float* u = U + (i * 6 * K + k) * ldu;
+      const int64_t us = K * ldu;
+      weight_1d(ti, ti + C, ti + 2 * C, u, u + us, u + 2 * us, u + 3 * us, u + 4 * us, u + 5 * us,
+                C);
     }
   }
 }
@@ -208,8 +219,20 @@ int64_t tile_block(const Conv2dGeom& g, int64_t T) {
 // n rounded up to an odd multiple of 16 floats (n a multiple of 16).
 int64_t odd16(int64_t n) { return n % 32 == 0 ? n + 16 : n; }
 
-float* alloc_floats(int64_t n) {
-  return n > 0 ? new (std::nothrow) float[static_cast<size_t>(n)] : nullptr;
+// The calling thread's workspace of at least n floats, kept between calls and only grown:
+// fresh pages for a large U (36 * K * C floats) cost as much as the GEMMs on small images.
+// Null when the allocation fails.
+float* workspace(int64_t n) {
+  thread_local std::unique_ptr<float[]> buf;
+  thread_local int64_t size = 0;
+  if (n > size) {
+    buf.reset();
+    size = 0;
+    buf.reset(new (std::nothrow) float[static_cast<size_t>(n)]);
+    if (!buf) return nullptr;
+    size = n;
+  }
+  return buf.get();
 }
 
 }  // namespace
@@ -251,25 +274,32 @@ bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g
   // Rows of V and M, and their 36 matrices, an odd multiple of 16 floats apart: the GEMMs'
   // row strips and the transforms' 36 streams then fall in different cache sets.
   const int64_t ld = odd16(Tb), vs = odd16(g.C * ld), ms = odd16(g.K * ld);
-  const int64_t blocks = (T + Tb - 1) / Tb, chunks = parallel_chunks(blocks, 1);
-  const int64_t uf = kXi * g.K * g.C, per = kXi * (vs + ms);
-  float* ws = alloc_floats(uf + chunks * per);
+  const int64_t blocks = (T + Tb - 1) / Tb;
+  const int64_t chunks = std::max(parallel_chunks(blocks, 1), parallel_chunks(g.K, 1));
+  // U's rows likewise when C is large (the GEMMs read U in place, MR rows at a time)
+  const int64_t ldu = g.C >= 32 ? odd16((g.C + 15) / 16 * 16) : g.C;
+  const int64_t uf = kXi * g.K * ldu, per = kXi * (vs + ms);
+  float* ws = workspace(uf + chunks * per);  // per >= 27 * C: the weight scratch fits
   if (!ws) return false;
   float* U = ws;
-  transform_weight(g.K, g.C, w, U);
+  const int64_t kchunks = parallel_chunks(g.K, 1);
+  parallel_for(g.K, 1, [&](int64_t k0, int64_t k1) {
+    const int64_t c = (k0 * kchunks + g.K - 1) / g.K;  // inverse of k0 = c * K / kchunks
+    transform_weight(k0, k1, g.K, g.C, w, U, ldu, ws + uf + c * per);
+  });
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    const int64_t c = (b0 * chunks + blocks - 1) / blocks;  // inverse of b0 = c * blocks / chunks
+    const int64_t bchunks = parallel_chunks(blocks, 1);
+    const int64_t c = (b0 * bchunks + blocks - 1) / blocks;  // inverse of b0 = c * blocks / bchunks
     float* V = ws + uf + c * per;
     float* M = V + kXi * vs;
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
       wk.input(g, x, t0, nt, V, ld, vs);
-      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, g.C, g.K * g.C, V, ld, vs,
+      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, ldu, g.K * ldu, V, ld, vs,
                            0.f, M, ld, ms);
       wk.output(g, M, ld, ms, t0, nt, bias, y);
     }
   });
-  delete[] ws;
   return true;
 }
 

@@ -15,10 +15,11 @@ bool winograd_applicable(const Conv2dGeom& g);
 
 // y = conv2d(x, w) + bias (bias may be null) for g with KH = KW = 3, sh = sw = dh = dw = 1,
 // G = 1; same contract as conv2d_forward (any pt, pl >= 0 and any OH, OW: positions outside
-// the input read zero). Overwrites y. Allocates its workspace (about
-// 36 * (C + K) * 4 KiB per thread plus 36 * K * C floats); returns false only if that fails
-// (y is then unspecified). Runs on the pool; results are bitwise the same for any thread
-// count. Safe to call from several threads at once.
+// the input read zero). Overwrites y. Its workspace, 36 * K * C floats (the transformed
+// weights) plus about 36 * (C + K) * 64 floats per pool thread, is kept by the calling thread
+// between calls and only grown; returns false only if growing it fails (y is then
+// unspecified). Runs on the pool; results are bitwise the same for any thread count. Safe to
+// call from several threads at once (each has its own workspace).
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
                              const float* bias, float* y);
 
