@@ -207,13 +207,15 @@ const WinogradKernels& winograd_kernels() {
   return *table;
 }
 
-// Tiles per block: the block's V and M (36 * (C + K) * Tb floats) about 1 MiB, in L2 between
-// the transforms and the GEMMs; a multiple of kL, at least 32 (2 AVX-512 panels).
+// Tiles per block, from the geometry only (never the thread count): the block's V and M,
+// 36 * (C + K) * Tb floats, about 512 KiB (measured best: C = K = 64 takes 32 tiles, 9% faster
+// than 64 and 20% than 128; C = K = 8 takes 224, 20% faster than 32), a multiple of 16, at
+// least 32 (one AVX-512 panel), and at most a quarter of the tiles (rounded up) so that small
+// batches still give every thread blocks.
 int64_t tile_block(const Conv2dGeom& g, int64_t T) {
-  int64_t tb = (int64_t{1} << 18) / (kXi * (g.C + g.K));
-  if (const char* env = std::getenv("NEURITE_WINO_TB")) tb = std::atoi(env);
-  tb = std::max<int64_t>(32, std::min<int64_t>(512, tb)) / kL * kL;
-  return std::min(tb, (T + kL - 1) / kL * kL);
+  const int64_t cache = (int64_t{1} << 17) / (kXi * (g.C + g.K));
+  const int64_t quarter = ((T + 3) / 4 + kL - 1) / kL * kL;
+  return std::max<int64_t>(32, std::min<int64_t>({512, cache, quarter})) / kL * kL;
 }
 
 // n rounded up to an odd multiple of 16 floats (n a multiple of 16).
@@ -247,9 +249,14 @@ const WinogradKernels* winograd_kernels_avx512() {
 #endif
 }
 
+// Measured against the im2col path (native/bench/winograd_bench.cc --sweep, AVX-512, 1 and 2
+// threads): Winograd wins 1.3-6x from C >= 8 at any K >= 4 once the batch has 16 tiles (the
+// weight transform, 36 * K * C floats, is then paid back); it loses at C = 3-4 (0.6-0.8x,
+// the GEMMs are too shallow) and with fewer tiles (N = 1, 8x8: 0.4-0.6x).
 bool winograd_applicable(const Conv2dGeom& g) {
+  const int64_t tiles = g.N * ((g.OH + 3) / 4) * ((g.OW + 3) / 4);
   return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-         g.G == 1 && g.C >= 16 && g.K >= 16 && g.OH * g.OW >= 64;
+         g.G == 1 && g.C >= 8 && g.K >= 4 && tiles >= 16;
 }
 
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,

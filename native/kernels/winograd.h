@@ -10,7 +10,8 @@
 namespace neurite {
 
 // Whether conv2d_forward_winograd handles g and is measured to beat the im2col path: 3x3,
-// stride 1, dilation 1, groups 1, C and K >= 16 and at least 64 output positions per image.
+// stride 1, dilation 1, groups 1, C >= 8, K >= 4 and at least 16 output tiles of 4x4 over the
+// batch (N * ceil(OH / 4) * ceil(OW / 4) >= 16).
 bool winograd_applicable(const Conv2dGeom& g);
 
 // y = conv2d(x, w) + bias (bias may be null) for g with KH = KW = 3, sh = sw = dh = dw = 1,
