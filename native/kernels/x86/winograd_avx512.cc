@@ -1,6 +1,6 @@
 // AVX-512 twin of the Winograd F(4x4, 3x3) tile transforms (contracts in winograd.h): 16 tiles
 // per zmm lane set; 6x6 input patches are read with masked gathers (masked-off lanes read zero:
-// the padding) and output tiles written with masked scatters (clipped at OH x OW). Same
+// the padding), output tiles written row by row with masked stores (clipped at OH x OW). Same
 // matrices as winograd.cc, with FMAs. Lane offsets are 32-bit, relative to the group's first
 // image; a group whose offsets would not fit falls back to the baseline transforms.
 #include <immintrin.h>
@@ -114,14 +114,22 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
   for (int64_t q = 0; q < nt; q += kL) {
     const int64_t nl = std::min(kL, nt - q);
-    Lanes L;
-    if (!lanes_at(t0 + q, nl, TW, TI, 0, 0, g.OH, g.OW, g.K * P, g.OW, &L)) {
-      winograd_output_block__scalar(g, M + q, ld, ms, t0 + q, nl, bias, y);
-      continue;
+    // Tile l's output row i (4 floats) ends up in 128-bit lane l / 4 of register l % 4 after an
+    // in-lane 4x4 transpose; it is written by one masked store aimed so that this lane lands
+    // on the tile (masked-off lanes are never accessed). base[l] is the tile's offset in
+    // image n, channel 0; rows[l] its rows inside OH; mask[l] its columns inside OW.
+    int64_t base[kL];
+    int rows[kL];
+    __mmask16 mask[kL];
+    for (int64_t l = 0; l < nl; ++l) {
+      const int64_t t = t0 + q + l, r = t % TI, oh0 = r / TW * 4, ow0 = r % TW * 4;
+      const int64_t cols = std::min<int64_t>(4, g.OW - ow0);
+      base[l] = t / TI * g.K * P + oh0 * g.OW + ow0 - l / 4 * 4;
+      rows[l] = int(std::min<int64_t>(4, g.OH - oh0));
+      mask[l] = __mmask16(((1u << cols) - 1) << (l / 4 * 4));
     }
     for (int64_t k = 0; k < g.K; ++k) {
       const float* m = M + k * ld + q;
-      float* yk = y + L.n0 * g.K * P + k * P;
       __m512 t[24];  // t[i * 6 + j] = (A^T m)[i][j]: columns transformed first
       for (int j = 0; j < 6; ++j) {
         __m512 col[6], o[4];
@@ -133,10 +141,17 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
       for (int i = 0; i < 4; ++i) {
         __m512 o[4];
         output_1d(t + i * 6, o);
-        for (int j = 0; j < 4; ++j) {
-          const __m512i idx = _mm512_add_epi32(L.off, _mm512_set1_epi32(int32_t(i * g.OW + j)));
-          _mm512_mask_i32scatter_ps(yk, L.row[i] & L.col[j], idx, _mm512_add_ps(o[j], b), 4);
-        }
+        for (int j = 0; j < 4; ++j) o[j] = _mm512_add_ps(o[j], b);
+        const __m512 a0 = _mm512_unpacklo_ps(o[0], o[1]), a1 = _mm512_unpackhi_ps(o[0], o[1]);
+        const __m512 a2 = _mm512_unpacklo_ps(o[2], o[3]), a3 = _mm512_unpackhi_ps(o[2], o[3]);
+        __m512 r[4];  // r[u], lane b: tile 4b + u's row i
+        r[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a0), _mm512_castps_pd(a2)));
+        r[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a0), _mm512_castps_pd(a2)));
+        r[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
+        r[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
+        float* yk = y + k * P + i * g.OW;
+        for (int64_t l = 0; l < nl; ++l)
+          if (i < rows[l]) _mm512_mask_storeu_ps(yk + base[l], mask[l], r[l % 4]);
       }
     }
   }
