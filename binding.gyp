@@ -5,7 +5,8 @@
       "type": "static_library",
       "sources": [
         "native/kernels/x86/gemm_6x16_avx2_fma.cc",
-        "native/kernels/x86/vmath_avx2_fma.cc"
+        "native/kernels/x86/vmath_avx2_fma.cc",
+        "native/kernels/x86/winograd_avx2_fma.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],

@@ -194,16 +194,24 @@ namespace {
 const WinogradKernels kBaseline = {"baseline", winograd_input_block__scalar,
                                    winograd_output_block__scalar};
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+const WinogradKernels kAvx2Fma = {"avx2-fma", winograd_input_block__avx2_fma,
+                                  winograd_output_block__avx2_fma};
 const WinogradKernels kAvx512 = {"avx512", winograd_input_block__avx512,
                                  winograd_output_block__avx512};
 #endif
 
-// The AVX-512 twin exactly when the GEMM table is AVX-512 (so NEURITE_ISA caps both).
+// The twin of the GEMM table's ISA (so NEURITE_ISA caps both).
+const WinogradKernels* choose() {
+  const char* isa = ukernels().isa;
+  if (std::strcmp(isa, "avx512") == 0 && winograd_kernels_avx512())
+    return winograd_kernels_avx512();
+  if (std::strcmp(isa, "avx2-fma") == 0 && winograd_kernels_avx2_fma())
+    return winograd_kernels_avx2_fma();
+  return &kBaseline;
+}
+
 const WinogradKernels& winograd_kernels() {
-  static const WinogradKernels* table =
-      std::strcmp(ukernels().isa, "avx512") == 0 && winograd_kernels_avx512()
-          ? winograd_kernels_avx512()
-          : &kBaseline;
+  static const WinogradKernels* table = choose();
   return *table;
 }
 
@@ -240,6 +248,14 @@ float* workspace(int64_t n) {
 }  // namespace
 
 const WinogradKernels* winograd_kernels_baseline() { return &kBaseline; }
+
+const WinogradKernels* winograd_kernels_avx2_fma() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx2_fma() ? &kAvx2Fma : nullptr;
+#else
+  return nullptr;
+#endif
+}
 
 const WinogradKernels* winograd_kernels_avx512() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)

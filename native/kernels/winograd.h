@@ -24,10 +24,10 @@ bool winograd_applicable(const Conv2dGeom& g);
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
                              const float* bias, float* y);
 
-// Twins of the tile transforms, which dominate after the GEMMs: the portable baseline
-// (winograd.cc, loops over 16 tiles GCC vectorises at SSE2) and AVX-512 (x86/winograd_avx512.cc,
-// gathers and scatters); conv2d_forward_winograd uses AVX-512 exactly when ukernels() is the
-// AVX-512 table. Tile t is image t / TI, tile row t % TI / TW, tile column t % TW, with
+// Twins of the tile transforms, the largest cost after the GEMMs: the portable baseline
+// (winograd.cc, loops over 16 tiles GCC vectorises at SSE2), AVX2/FMA and AVX-512
+// (x86/winograd_avx2_fma.cc, x86/winograd_avx512.cc: gathers and masked stores);
+// conv2d_forward_winograd uses the twin of the ISA of ukernels() (so NEURITE_ISA caps both). Tile t is image t / TI, tile row t % TI / TW, tile column t % TW, with
 // TW = ceil(OW / 4), TI = ceil(OH / 4) * TW; its output rows start at 4 * row, its 6x6 input
 // patch at (4 * row - pt, 4 * column - pl), zero outside the input.
 //   V  [36][C][ld]  out, matrices vs apart: V[xi][c][t - t0] = (B^T d B)[xi] for tiles
@@ -42,12 +42,14 @@ using WinogradOutputBlock = void (*)(const Conv2dGeom& g, const float* M, int64_
                                      int64_t ms, int64_t t0, int64_t nt, const float* bias,
                                      float* y);
 struct WinogradKernels {
-  const char* isa;  // "avx512" or "baseline"
+  const char* isa;  // "avx512", "avx2-fma" or "baseline"
   WinogradInputBlock input;
   WinogradOutputBlock output;
 };
-// The baseline always exists; AVX-512 is null when the CPU (or OS) lacks AVX-512F.
+// The baseline always exists; AVX2/FMA is null when the CPU lacks AVX2 or FMA, AVX-512 when
+// the CPU (or OS) lacks AVX-512F.
 const WinogradKernels* winograd_kernels_baseline();
+const WinogradKernels* winograd_kernels_avx2_fma();
 const WinogradKernels* winograd_kernels_avx512();
 // conv2d_forward_winograd with given transforms (tests compare the twins).
 bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
@@ -57,6 +59,11 @@ void winograd_input_block__scalar(const Conv2dGeom& g, const float* x, int64_t t
                                   float* V, int64_t ld, int64_t vs);
 void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
                                    int64_t t0, int64_t nt, const float* bias, float* y);
+void winograd_input_block__avx2_fma(const Conv2dGeom& g, const float* x, int64_t t0,
+                                    int64_t nt, float* V, int64_t ld, int64_t vs);
+void winograd_output_block__avx2_fma(const Conv2dGeom& g, const float* M, int64_t ld,
+                                     int64_t ms, int64_t t0, int64_t nt, const float* bias,
+                                     float* y);
 void winograd_input_block__avx512(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
                                   float* V, int64_t ld, int64_t vs);
 void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,

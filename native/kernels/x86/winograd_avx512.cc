@@ -5,7 +5,6 @@
 // image; a group whose offsets would not fit falls back to the baseline transforms.
 #include <immintrin.h>
 
-#include <algorithm>
 #include <climits>
 #include <cstdint>
 
@@ -16,6 +15,10 @@ namespace neurite {
 namespace {
 
 constexpr int64_t kL = 16;
+
+// Local, not std::min: an inline template instantiated here could be the copy the linker keeps
+// for baseline code too.
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // o = B^T d for six vectors of 16 lanes.
 inline void input_1d(const __m512* d, __m512* o) {
@@ -81,7 +84,7 @@ void winograd_input_block__avx512(const Conv2dGeom& g, const float* x, int64_t t
                                   float* V, int64_t ld, int64_t vs) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, HW = g.H * g.W;
   for (int64_t q = 0; q < nt; q += kL) {
-    const int64_t nl = std::min(kL, nt - q);
+    const int64_t nl = min64(kL, nt - q);
     Lanes L;
     if (!lanes_at(t0 + q, nl, TW, TI, g.pt, g.pl, g.H, g.W, g.C * HW, g.W, &L)) {
       winograd_input_block__scalar(g, x, t0 + q, nl, V + q, ld, vs);
@@ -113,7 +116,7 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
                                    int64_t t0, int64_t nt, const float* bias, float* y) {
   const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
   for (int64_t q = 0; q < nt; q += kL) {
-    const int64_t nl = std::min(kL, nt - q);
+    const int64_t nl = min64(kL, nt - q);
     // Tile l's output row i (4 floats) ends up in 128-bit lane l / 4 of register l % 4 after an
     // in-lane 4x4 transpose; it is written by one masked store aimed so that this lane lands
     // on the tile (masked-off lanes are never accessed). base[l] is the tile's offset in
@@ -123,9 +126,9 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
     __mmask16 mask[kL];
     for (int64_t l = 0; l < nl; ++l) {
       const int64_t t = t0 + q + l, r = t % TI, oh0 = r / TW * 4, ow0 = r % TW * 4;
-      const int64_t cols = std::min<int64_t>(4, g.OW - ow0);
+      const int64_t cols = min64(4, g.OW - ow0);
       base[l] = t / TI * g.K * P + oh0 * g.OW + ow0 - l / 4 * 4;
-      rows[l] = int(std::min<int64_t>(4, g.OH - oh0));
+      rows[l] = int(min64(4, g.OH - oh0));
       mask[l] = __mmask16(((1u << cols) - 1) << (l / 4 * 4));
     }
     for (int64_t k = 0; k < g.K; ++k) {
