@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
                     (long long)v[1], (long long)v[3], (long long)v[2], (long long)v[2],
                     (long long)v[4]);
       const int64_t o = v[2] + 2 * v[4] - 2;
-      shapes.push_back({name, {v[0], v[1], v[2], v[2], v[3], 3, 3, o, o, 1, 1, v[4], v[4], 1, 1, 1}});
+      shapes.push_back(
+          {name, {v[0], v[1], v[2], v[2], v[3], 3, 3, o, o, 1, 1, v[4], v[4], 1, 1, 1}});
     }
   }
   std::mt19937 rng(7);
@@ -172,8 +173,8 @@ int main(int argc, char** argv) {
     const double flops = 2.0 * g.N * g.K * g.C * 9 * g.OH * g.OW;
     for (size_t t = 0; t < threads.size(); ++t) {
       const double a = median(times[s][t][0]), b = median(times[s][t][1]);
-      std::printf("%-34s %3d %10.3f %8.1f %10.3f %8.1f %6.2fx\n", shapes[s].name.c_str(), threads[t],
-                  a * 1e3, flops / a * 1e-9, b * 1e3, flops / b * 1e-9, a / b);
+      std::printf("%-34s %3d %10.3f %8.1f %10.3f %8.1f %6.2fx\n", shapes[s].name.c_str(),
+                  threads[t], a * 1e3, flops / a * 1e-9, b * 1e3, flops / b * 1e-9, a / b);
     }
   }
   return 0;

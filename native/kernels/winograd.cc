@@ -1,15 +1,16 @@
 // Winograd F(4x4, 3x3) forward (see winograd.h). Per call the weights are transformed once,
-// U[xi][k][c] = (G w[k, c] G^T)[xi] (computed in double). The N * ceil(OH/4) * ceil(OW/4)
-// output tiles are cut into blocks of Tb tiles fixed by the geometry; each block, on one
-// thread, transforms its 6x6 input tiles into V[xi][c][t] = (B^T d B)[xi], multiplies
-// M[xi] = U[xi] · V[xi] (36 GEMMs, K x C times C x Tb) and writes y = A^T M A + bias, edge
-// tiles clipped. Transforms run kL tiles at a time as plain loops over lanes, which GCC
-// vectorises at the baseline ISA. Every output element goes through the same operations
+// U[xi][k][c] = (G w[k, c] G^T)[xi]. The N * ceil(OH/4) * ceil(OW/4) output tiles are cut
+// into blocks of Tb tiles fixed by the geometry; each block, on one thread, transforms its
+// 6x6 input tiles into V[xi][c][t] = (B^T d B)[xi], multiplies M[xi] = U[xi] · V[xi] (36
+// GEMMs, K x C times C x Tb) and writes y = A^T M A + bias, edge tiles clipped. Transforms
+// run kL tiles at a time as plain loops over lanes, which GCC vectorises at the baseline ISA
+// (x86/ has AVX2 and AVX-512 twins). Every output element goes through the same operations
 // whatever the block's thread, and GEMM columns do not depend on how the product is split,
 // so results do not depend on the thread count.
 #include "winograd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -310,17 +311,21 @@ bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g
     const int64_t c = (k0 * kchunks + g.K - 1) / g.K;  // inverse of k0 = c * K / kchunks
     transform_weight(k0, k1, g.K, g.C, w, U, ldu, ws + uf + c * per);
   });
-  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
-    const int64_t bchunks = parallel_chunks(blocks, 1);
-    const int64_t c = (b0 * bchunks + blocks - 1) / blocks;  // inverse of b0 = c * blocks / bchunks
-    float* V = ws + uf + c * per;
-    float* M = V + kXi * vs;
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
-      wk.input(g, x, t0, nt, V, ld, vs);
-      gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, ldu, g.K * ldu, V, ld, vs,
-                           0.f, M, ld, ms);
-      wk.output(g, M, ld, ms, t0, nt, bias, y);
+  // Blocks are claimed one at a time by each thread's chunk (workspace slot = chunk): on a
+  // shared machine a thread that loses its core then does fewer blocks instead of holding the
+  // others up. A block's results do not depend on the thread that computes it.
+  std::atomic<int64_t> next{0};
+  parallel_for(parallel_chunks(blocks, 1), 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      float* V = ws + uf + c * per;
+      float* M = V + kXi * vs;
+      for (int64_t b = next.fetch_add(1); b < blocks; b = next.fetch_add(1)) {
+        const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
+        wk.input(g, x, t0, nt, V, ld, vs);
+        gemm_strided_batched(kXi, false, false, g.K, nt, g.C, 1.f, U, ldu, g.K * ldu, V, ld,
+                             vs, 0.f, M, ld, ms);
+        wk.output(g, M, ld, ms, t0, nt, bias, y);
+      }
     }
   });
   return true;

@@ -27,9 +27,10 @@ bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w
 // Twins of the tile transforms, the largest cost after the GEMMs: the portable baseline
 // (winograd.cc, loops over 16 tiles GCC vectorises at SSE2), AVX2/FMA and AVX-512
 // (x86/winograd_avx2_fma.cc, x86/winograd_avx512.cc: gathers and masked stores);
-// conv2d_forward_winograd uses the twin of the ISA of ukernels() (so NEURITE_ISA caps both). Tile t is image t / TI, tile row t % TI / TW, tile column t % TW, with
-// TW = ceil(OW / 4), TI = ceil(OH / 4) * TW; its output rows start at 4 * row, its 6x6 input
-// patch at (4 * row - pt, 4 * column - pl), zero outside the input.
+// conv2d_forward_winograd uses the twin of the ISA of ukernels() (so NEURITE_ISA caps both).
+// Tile t is image t / TI, tile row t % TI / TW, tile column t % TW, with TW = ceil(OW / 4),
+// TI = ceil(OH / 4) * TW; its output rows start at 4 * row, its 6x6 input patch at
+// (4 * row - pt, 4 * column - pl), zero outside the input.
 //   V  [36][C][ld]  out, matrices vs apart: V[xi][c][t - t0] = (B^T d B)[xi] for tiles
 //                   t0 .. t0 + nt - 1; columns up to nt rounded up to 16 may be written
 //                   (ld must allow it), the rest are not.
