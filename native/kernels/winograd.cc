@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -230,7 +231,8 @@ int64_t tile_block(const Conv2dGeom& g, int64_t T) {
 // n rounded up to an odd multiple of 16 floats (n a multiple of 16).
 int64_t odd16(int64_t n) { return n % 32 == 0 ? n + 16 : n; }
 
-// The calling thread's workspace of at least n floats, kept between calls and only grown:
+// The calling thread's workspace of at least n floats, 64-byte aligned (so are the rows of V,
+// M and U: their strides are multiples of 16 floats), kept between calls and only grown:
 // fresh pages for a large U (36 * K * C floats) cost as much as the GEMMs on small images.
 // Null when the allocation fails.
 float* workspace(int64_t n) {
@@ -239,11 +241,12 @@ float* workspace(int64_t n) {
   if (n > size) {
     buf.reset();
     size = 0;
-    buf.reset(new (std::nothrow) float[static_cast<size_t>(n)]);
+    buf.reset(new (std::nothrow) float[static_cast<size_t>(n + 16)]);
     if (!buf) return nullptr;
     size = n;
   }
-  return buf.get();
+  const uintptr_t p = reinterpret_cast<uintptr_t>(buf.get());
+  return reinterpret_cast<float*>((p + 63) & ~uintptr_t{63});
 }
 
 }  // namespace
@@ -302,7 +305,7 @@ bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g
   const int64_t chunks = std::max(parallel_chunks(blocks, 1), parallel_chunks(g.K, 1));
   // U's rows likewise when C is large (the GEMMs read U in place, MR rows at a time)
   const int64_t ldu = g.C >= 32 ? odd16((g.C + 15) / 16 * 16) : g.C;
-  const int64_t uf = kXi * g.K * ldu, per = kXi * (vs + ms);
+  const int64_t uf = (kXi * g.K * ldu + 15) / 16 * 16, per = kXi * (vs + ms);
   float* ws = workspace(uf + chunks * per);  // per >= 27 * C: the weight scratch fits
   if (!ws) return false;
   float* U = ws;
