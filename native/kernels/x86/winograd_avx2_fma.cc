@@ -56,9 +56,12 @@ void winograd_input_block__avx2_fma(const Conv2dGeom& g, const float* x, int64_t
   const int64_t lim = INT32_MAX / 2;
   for (int64_t q = 0; q < nt; q += kL) {
     const int64_t nl = min64(kL, nt - q);
-    const int64_t n0 = (t0 + q) / TI, n1 = (t0 + q + nl - 1) / TI;
+    // 32-bit offsets relative to image n0, checked per 16 tiles so that the baseline fallback
+    // (which writes 16 columns) stays within the columns the contract allows
+    const int64_t q16 = q / 16 * 16, n16 = min64(16, nt - q16);
+    const int64_t n0 = (t0 + q16) / TI, n1 = (t0 + q16 + n16 - 1) / TI;
     if ((n1 - n0 + 1) * g.C * HW > lim || (g.pt + 6) * g.W + g.pl + 6 > lim) {
-      winograd_input_block__scalar(g, x, t0 + q, nl, V + q, ld, vs);
+      if (q == q16) winograd_input_block__scalar(g, x, t0 + q, n16, V + q, ld, vs);
       continue;
     }
     // lane offsets of each patch's origin from image n0's, and per-lane masks (all ones or
