@@ -5,12 +5,13 @@
 // Standalone: prints each failure, the error figures and "N passed, N failed"; exits nonzero on
 // any failure.
 //
-// Tolerance: Winograd F(4x4, 3x3) rounds in its transforms, whose entries reach 8 (A^T) and 5
-// (B^T), so its float32 error is roughly kappa * eps * sum |w| |x| with kappa ~ 10-100, against
-// ~sqrt(9C) * eps * that for the direct sum. Inputs in [-1, 1] and weights in
+// Tolerance: Winograd F(4x4, 3x3) also rounds in its transforms, whose entries reach 8 (A^T)
+// and 5/2 (B^T), and the GEMMs sum products that are larger than the direct ones, so its
+// float32 error is several times the im2col path's (printed side by side below: ~3-7e-6
+// against ~0.5-1.6e-6 at outputs of O(1), C = 64..512). Inputs in [-1, 1] and weights in
 // [-1, 1] / sqrt(9C) give outputs of O(1), as in the JS tests, which compare with PyTorch at
-// atol 1e-4 + rtol 1e-3. We require |y - ref| <= 5e-5 + 5e-4 |ref|, half of that, and print the
-// largest errors so the margin stays visible.
+// atol 1e-4 + rtol 1e-3. We require |y - ref| <= 2e-5 + 2e-4 |ref|, 5x tighter, about 3x the
+// largest error seen, and print the largest errors so the margin stays visible.
 #include "../kernels/winograd.h"
 
 #include <algorithm>
@@ -116,7 +117,7 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false, float x_shif
   size_t bad = ny;
   for (size_t i = 0; i < ny; ++i) {
     const double e = std::fabs(double(y1[i]) - ref[i]);
-    if (!(e <= 5e-5 + 5e-4 * std::fabs(ref[i])) && bad == ny) bad = i;
+    if (!(e <= 2e-5 + 2e-4 * std::fabs(ref[i])) && bad == ny) bad = i;
     max_abs = std::max(max_abs, e);
     max_rel = std::max(max_rel, e / std::max(1.0, std::fabs(ref[i])));
     worst = std::max(worst, std::fabs(ref[i]));

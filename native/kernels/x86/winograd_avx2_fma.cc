@@ -20,32 +20,30 @@ constexpr int64_t kL = 8;
 // for baseline code too.
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// o = B^T d for six vectors of 8 lanes.
+// o = B^T d for six vectors of 8 lanes (points 0, 1, -1, 2, -1/2, inf; see winograd.cc).
 inline void input_1d(const __m256* d, __m256* o) {
-  const __m256 two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f);
-  const __m256 five = _mm256_set1_ps(5.f);
-  const __m256 a = _mm256_fnmadd_ps(four, d[2], d[4]);  // d4 - 4 d2
-  const __m256 b = _mm256_fnmadd_ps(four, d[1], d[3]);  // d3 - 4 d1
-  const __m256 c = _mm256_sub_ps(d[4], d[2]);
-  const __m256 e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
-  o[0] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[2], _mm256_mul_ps(four, d[0])), d[4]);
-  o[1] = _mm256_add_ps(a, b);
-  o[2] = _mm256_sub_ps(a, b);
-  o[3] = _mm256_add_ps(c, e);
-  o[4] = _mm256_sub_ps(c, e);
-  o[5] = _mm256_add_ps(_mm256_fnmadd_ps(five, d[3], _mm256_mul_ps(four, d[1])), d[5]);
+  const __m256 half = _mm256_set1_ps(0.5f), one5 = _mm256_set1_ps(1.5f);
+  const __m256 two = _mm256_set1_ps(2.f), two5 = _mm256_set1_ps(2.5f);
+  const __m256 c = _mm256_sub_ps(d[4], d[2]), e = _mm256_sub_ps(d[3], d[1]);
+  o[0] = _mm256_fnmadd_ps(one5, e, _mm256_fnmadd_ps(two, d[2], _mm256_add_ps(d[0], d[4])));
+  o[1] = _mm256_fnmadd_ps(half, d[3], _mm256_fnmadd_ps(two5, d[2], _mm256_sub_ps(d[4], d[1])));
+  o[2] = _mm256_fnmadd_ps(two5, d[3], _mm256_fmadd_ps(half, d[2], _mm256_add_ps(d[4], d[1])));
+  o[3] = _mm256_fmadd_ps(half, e, c);
+  o[4] = _mm256_fnmadd_ps(two, e, c);
+  o[5] = _mm256_fmadd_ps(one5, _mm256_sub_ps(d[2], d[4]),
+                         _mm256_fnmadd_ps(two, d[3], _mm256_add_ps(d[1], d[5])));
 }
 
 // o = A^T m (4 of 6 rows) for six vectors of 8 lanes.
 inline void output_1d(const __m256* m, __m256* o) {
   const __m256 two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f);
-  const __m256 eight = _mm256_set1_ps(8.f);
+  const __m256 eight = _mm256_set1_ps(8.f), half = _mm256_set1_ps(0.5f);
+  const __m256 quarter = _mm256_set1_ps(0.25f), eighth = _mm256_set1_ps(0.125f);
   const __m256 s12 = _mm256_add_ps(m[1], m[2]), d12 = _mm256_sub_ps(m[1], m[2]);
-  const __m256 s34 = _mm256_add_ps(m[3], m[4]), d34 = _mm256_sub_ps(m[3], m[4]);
-  o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), s34);
-  o[1] = _mm256_fmadd_ps(two, d34, d12);
-  o[2] = _mm256_fmadd_ps(four, s34, s12);
-  o[3] = _mm256_add_ps(_mm256_fmadd_ps(eight, d34, d12), m[5]);
+  o[0] = _mm256_add_ps(_mm256_add_ps(m[0], s12), _mm256_add_ps(m[3], m[4]));
+  o[1] = _mm256_fnmadd_ps(half, m[4], _mm256_fmadd_ps(two, m[3], d12));
+  o[2] = _mm256_fmadd_ps(quarter, m[4], _mm256_fmadd_ps(four, m[3], s12));
+  o[3] = _mm256_add_ps(_mm256_fnmadd_ps(eighth, m[4], _mm256_fmadd_ps(eight, m[3], d12)), m[5]);
 }
 
 }  // namespace
