@@ -233,8 +233,9 @@ int64_t tile_block(const Conv2dGeom& g, int64_t T) {
 // n rounded up to an odd multiple of 16 floats (n a multiple of 16).
 int64_t odd16(int64_t n) { return n % 32 == 0 ? n + 16 : n; }
 
-// The calling thread's workspace of at least n floats, 64-byte aligned (so are the rows of V,
-// M and U: their strides are multiples of 16 floats), kept between calls and only grown:
+// The calling thread's workspace of at least n floats, 64-byte aligned (so are the rows of V
+// and M, and U's when C >= 32: their strides are multiples of 16 floats), kept between calls
+// and only grown:
 // fresh pages for a large U (36 * K * C floats) cost as much as the GEMMs on small images.
 // Null when the allocation fails.
 float* workspace(int64_t n) {
