@@ -1,7 +1,7 @@
 // Tests for kernels/winograd.*: conv2d_forward_winograd against a direct convolution summed
 // in double, on odd and even sizes, output sizes that are not multiples of the 4x4 tile, top /
 // left padding 0..2 and asymmetric bottom / right padding, batch 1 and several, small and large
-// C and K, with and without bias; results must be bitwise the same on 1 and 2 threads.
+// C and K, with and without bias; results must be bitwise the same on 1, 2 and 3 threads.
 // Standalone: prints each failure, the error figures and "N passed, N failed"; exits nonzero on
 // any failure.
 //
@@ -103,16 +103,20 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false, float x_shif
   const float* bias = with_bias ? b.data() : nullptr;
   const auto ref = reference(g, x.data(), w.data(), bias);
   const size_t ny = ref.size();
-  std::vector<float> y1(ny + 1, NAN), y2(ny + 1, NAN);
-  y1[ny] = y2[ny] = 12345.f;  // guard: nothing past y is written
+  std::vector<float> y1(ny + 1, NAN), y2(ny + 1, NAN), y3(ny + 1, NAN);
+  y1[ny] = y2[ny] = y3[ny] = 12345.f;  // guard: nothing past y is written
   neurite::set_num_threads(1);
   const bool ok1 =
       neurite::conv2d_forward_winograd_with(*g_wk, g, x.data(), w.data(), bias, y1.data());
   neurite::set_num_threads(2);
   const bool ok2 =
       neurite::conv2d_forward_winograd_with(*g_wk, g, x.data(), w.data(), bias, y2.data());
-  expect(ok1 && ok2, name, "returned false");
-  expect(y1[ny] == 12345.f && y2[ny] == 12345.f, name, "wrote past y");
+  neurite::set_num_threads(3);
+  const bool ok3 =
+      neurite::conv2d_forward_winograd_with(*g_wk, g, x.data(), w.data(), bias, y3.data());
+  neurite::set_num_threads(2);
+  expect(ok1 && ok2 && ok3, name, "returned false");
+  expect(y1[ny] == 12345.f && y2[ny] == 12345.f && y3[ny] == 12345.f, name, "wrote past y");
   double max_abs = 0, max_rel = 0, worst = 0;
   size_t bad = ny;
   for (size_t i = 0; i < ny; ++i) {
@@ -127,8 +131,9 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false, float x_shif
     std::snprintf(detail, sizeof detail, "y[%zu] = %.8g, reference %.8g", bad, y1[bad],
                   ref[bad]);
   expect(bad == ny, name, detail);
-  expect(std::memcmp(y1.data(), y2.data(), ny * sizeof(float)) == 0, name,
-         "1 and 2 threads differ");
+  expect(std::memcmp(y1.data(), y2.data(), ny * sizeof(float)) == 0 &&
+             std::memcmp(y1.data(), y3.data(), ny * sizeof(float)) == 0,
+         name, "1, 2 and 3 threads differ");
   g_max_abs = std::max(g_max_abs, max_abs);
   g_max_rel = std::max(g_max_rel, max_rel);
   if (print) {  // with the im2col path's error for scale
