@@ -122,12 +122,17 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
     int64_t base[kL];
     int rows[kL];
     __mmask16 mask[kL];
+    // Whole quads: when each 4 tiles 4b .. 4b + 3 are consecutive in one tile row and inside
+    // OH x OW, row i of a quad is 16 contiguous floats, written by one full store after a
+    // cross-lane transpose.
+    bool quads = nl == kL;
     for (int64_t l = 0; l < nl; ++l) {
       const int64_t t = t0 + q + l, r = t % TI, oh0 = r / TW * 4, ow0 = r % TW * 4;
       const int64_t cols = min64(4, g.OW - ow0);
       base[l] = t / TI * g.K * P + oh0 * g.OW + ow0 - l / 4 * 4;
       rows[l] = int(min64(4, g.OH - oh0));
       mask[l] = __mmask16(((1u << cols) - 1) << (l / 4 * 4));
+      if (rows[l] < 4 || cols < 4 || (l % 4 != 0 && base[l] != base[l - 1] + 4)) quads = false;
     }
     for (int64_t k = 0; k < g.K; ++k) {
       const float* m = M + k * ld + q;
@@ -151,6 +156,17 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
         r[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
         r[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a1), _mm512_castps_pd(a3)));
         float* yk = y + k * P + i * g.OW;
+        if (quads) {  // w[b] = lane b of r[0], r[1], r[2], r[3]: quad b's row i
+          const __m512 u0 = _mm512_shuffle_f32x4(r[0], r[1], 0x44);
+          const __m512 u1 = _mm512_shuffle_f32x4(r[0], r[1], 0xEE);
+          const __m512 u2 = _mm512_shuffle_f32x4(r[2], r[3], 0x44);
+          const __m512 u3 = _mm512_shuffle_f32x4(r[2], r[3], 0xEE);
+          _mm512_storeu_ps(yk + base[0], _mm512_shuffle_f32x4(u0, u2, 0x88));
+          _mm512_storeu_ps(yk + base[4] + 4, _mm512_shuffle_f32x4(u0, u2, 0xDD));
+          _mm512_storeu_ps(yk + base[8] + 8, _mm512_shuffle_f32x4(u1, u3, 0x88));
+          _mm512_storeu_ps(yk + base[12] + 12, _mm512_shuffle_f32x4(u1, u3, 0xDD));
+          continue;
+        }
         for (int64_t l = 0; l < nl; ++l)
           if (i < rows[l]) _mm512_mask_storeu_ps(yk + base[l], mask[l], r[l % 4]);
       }
