@@ -168,6 +168,8 @@ void run_cases() {
   check(geom(64, 64, 11, 11, 32, 2, 2, 13, 13), false);  // its input gradient
   check(geom(4, 64, 32, 32, 64, 1, 1, 32, 32), true);    // the bench shape, small batch
   check(geom(1, 1, 6, 6, 1, 0, 0, 4, 4), false);
+  check(geom(2, 9, 7, 8, 5, 4, 3, 13, 9), true);    // padding beyond the kernel: zero tiles
+  check(geom(3, 8, 12, 11, 6, 1, 0, 5, 7), false);  // output cropped well inside the input
   check(geom(2, 0, 5, 5, 3, 1, 1, 5, 5), true);  // C = 0: bias only
   // accuracy at O(1) values as C grows
   std::printf("%s accuracy (inputs in [-1, 1], weights in [-1, 1] / sqrt(9C)):\n", g_wk->isa);
