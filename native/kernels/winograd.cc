@@ -273,9 +273,10 @@ const WinogradKernels* winograd_kernels_avx512() {
 }
 
 // Measured against the im2col path (native/bench/winograd_bench.cc --sweep, AVX-512, 1 and 2
-// threads): Winograd wins 1.3-6x from C >= 8 at any K >= 4 once the batch has 16 tiles (the
-// weight transform, 36 * K * C floats, is then paid back); it loses at C = 3-4 (0.6-0.8x,
-// the GEMMs are too shallow) and with fewer tiles (N = 1, 8x8: 0.4-0.6x).
+// threads): 1.1-7x faster for C >= 8, K >= 4 and at least 16 tiles over the batch (the weight
+// transform, 36 * K * C floats, is then paid back); slower with fewer tiles (N = 1, 8x8:
+// 0.5-0.8x) and no faster at C = 3 (0.9-1.0x: the GEMMs are too shallow). C = 4 gains
+// 1.4-3x in a quiet run but lost under load, so it is left out.
 bool winograd_applicable(const Conv2dGeom& g) {
   const int64_t tiles = g.N * ((g.OH + 3) / 4) * ((g.OW + 3) / 4);
   return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
