@@ -5,7 +5,8 @@
       "type": "static_library",
       "sources": [
         "native/kernels/x86/gemm_6x16_avx2_fma.cc",
-        "native/kernels/x86/vmath_avx2_fma.cc"
+        "native/kernels/x86/vmath_avx2_fma.cc",
+        "native/kernels/x86/winograd_avx2_fma.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
@@ -14,7 +15,10 @@
     {
       "target_name": "neurite_avx512",
       "type": "static_library",
-      "sources": ["native/kernels/x86/gemm_12x32_avx512.cc"],
+      "sources": [
+        "native/kernels/x86/gemm_12x32_avx512.cc",
+        "native/kernels/x86/winograd_avx512.cc"
+      ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
       "xcode_settings": {
@@ -52,6 +56,7 @@
         "native/kernels/scalar/gemm_4x8_scalar.cc",
         "native/kernels/scalar/vmath_scalar.cc",
         "native/kernels/softmax.cc",
+        "native/kernels/winograd.cc",
         "native/runtime/dispatch.cc",
         "native/runtime/memory.cc",
         "native/runtime/pool.cc",
