@@ -7,6 +7,7 @@
 #include "conv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <new>
 
 #include "../runtime/pool.h"
@@ -27,10 +28,22 @@ inline void valid_cols(int64_t OW, int64_t W, int64_t sw, int64_t off, int64_t* 
   *ow1 = b;
 }
 
+// Copies n >= 1 floats in blocks of 8 (two vector moves at the baseline ISA, no
+// length-dependent prologue or epilogue; output rows here are often 10-30 floats), reading
+// and writing up to 7 floats past the end.
+inline void copy_blocks(float* __restrict dst, const float* __restrict src, int64_t n) {
+  for (int64_t i = 0; i < n; i += 8)
+    for (int64_t u = 0; u < 8; ++u) dst[i + u] = src[i + u];
+}
+
 // col [Cg*KH*KW, (oh1 - oh0)*OW] (rows ld apart): the columns of output rows [oh0, oh1) from
-// the Cg channels of one image at x (one group).
+// the Cg channels of one image at x (one group). Each row is written from left to right and a
+// copy may spill up to 7 floats past its segment: into segments written after it (also the
+// next image's, when images are side by side in order) or the row's padding (ld >= cols + 8).
 void im2col(const Conv2dGeom& g, int64_t Cg, const float* x, int64_t oh0, int64_t oh1,
             float* col, int64_t ld) {
+  // copy_blocks may read 7 floats past a segment: only where x has them
+  const float* x_end = x + Cg * g.H * g.W;
   for (int64_t c = 0; c < Cg; ++c) {
     const float* xc = x + c * g.H * g.W;
     for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -48,8 +61,12 @@ void im2col(const Conv2dGeom& g, int64_t Cg, const float* x, int64_t oh0, int64_
           }
           const float* __restrict xr = xc + ih * g.W;
           for (int64_t ow = 0; ow < ow0; ++ow) out[ow] = 0.f;
-          if (g.sw == 1) {  // a plain loop: rows are often too short for a memcpy call to pay
-            for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = xr[ow + off];
+          if (g.sw == 1) {
+            if (ow1 > ow0 && xr + ow1 + off + 8 <= x_end) {
+              copy_blocks(out + ow0, xr + ow0 + off, ow1 - ow0);
+            } else {
+              for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = xr[ow + off];
+            }
           } else {
             for (int64_t ow = ow0; ow < ow1; ++ow) out[ow] = xr[ow * g.sw + off];
           }
@@ -86,10 +103,11 @@ void col2im_acc(const Conv2dGeom& g, int64_t Cg, const float* col, int64_t ld, f
   }
 }
 
-// Leading dimension of a column buffer with P columns: an odd multiple of 16 floats once P is
-// large, so the rows of a 16-wide strip the GEMM reads in place fall in different cache sets
-// (P = 1024 rows 4 KiB apart all hit one L1 set).
-int64_t col_ld(int64_t P) { return P < 64 ? P : (P + 31) / 32 * 32 + 16; }
+// Leading dimension of a column buffer with P columns: at least P + 8 (room for im2col's
+// spill, see copy_blocks), and an odd multiple of 16 floats once P is large, so the rows of a
+// 16-wide strip the GEMM reads in place fall in different cache sets (P = 1024 rows 4 KiB
+// apart all hit one L1 set).
+int64_t col_ld(int64_t P) { return P < 64 ? P + 8 : (P + 31) / 32 * 32 + 16; }
 
 // Output rows per column tile: the tile's R x (rows * OW) columns stay in L2 between im2col
 // and the GEMM that reads them.
@@ -104,23 +122,49 @@ bool is_pointwise(const Conv2dGeom& g) {
          g.OH == g.H && g.OW == g.W;
 }
 
-// Chunks the batch is split into: one per thread when there are at least as many images as
-// threads (each image's GEMMs then run serially on its thread), else 1 (GEMMs use the pool).
-int64_t image_chunks(const Conv2dGeom& g) {
-  return (g.N > 1 && g.N >= num_threads()) ? parallel_chunks(g.N, 1) : 1;
+// Image groups: for small images several images share one column buffer [R, imgs * P], so
+// each GEMM has a few hundred to a few thousand columns instead of P (a 11x11 output gives
+// 121) and the weights are packed once per group, not per image. A group's column buffer
+// stays within kGroupFloats (in L2 between im2col and the GEMM) and its GEMM within
+// kGroupCols columns. Images too large for a group of one run alone in row tiles.
+constexpr int64_t kGroupFloats = int64_t{1} << 18;
+constexpr int64_t kGroupCols = 2048;
+
+// Images per group, 1 when an image's columns alone exceed the budget. Depends only on the
+// shape, never on the thread count.
+int64_t group_images(const Conv2dGeom& g, int64_t R) {
+  const int64_t P = g.OH * g.OW;
+  if (P == 0 || R == 0 || R * P > kGroupFloats / 2) return 1;
+  return std::max<int64_t>(1, std::min({g.N, kGroupFloats / (R * P), kGroupCols / P}));
 }
 
-// Calls fn(n, chunk) for every image n; chunk c covers [c * N / chunks, (c + 1) * N / chunks).
+// Calls fn(group) for every group in [0, groups): over the pool with each call's GEMMs on
+// its own thread (gemm_serial) when there are groups enough for every thread, else in turn
+// with pooled GEMMs. Returns the gemm to use.
+using GemmFn = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                        const float*, int64_t, float, float*, int64_t);
 template <class Fn>
-void run_images(const Conv2dGeom& g, int64_t chunks, Fn fn) {
-  if (chunks == 1) {
-    for (int64_t n = 0; n < g.N; ++n) fn(n, 0);
-    return;
+void run_groups(int64_t groups, Fn fn) {
+  if (groups > 1 && num_threads() > 1) {
+    parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) fn(i, gemm_serial);
+    });
+  } else {
+    for (int64_t i = 0; i < groups; ++i) fn(i, gemm);
   }
-  parallel_for(g.N, 1, [&](int64_t begin, int64_t end) {
-    const int64_t c = (begin * chunks + g.N - 1) / g.N;  // inverse of begin = c * N / chunks
-    for (int64_t n = begin; n < end; ++n) fn(n, c);
-  });
+}
+
+// Per-thread scratch that only grows, so repeated calls neither allocate nor page-fault; two
+// independent slots. Null when it cannot grow.
+float* thread_scratch(int slot, int64_t floats) {
+  thread_local float* buf[2] = {nullptr, nullptr};
+  thread_local int64_t cap[2] = {0, 0};
+  if (floats > cap[slot]) {
+    delete[] buf[slot];
+    buf[slot] = new (std::nothrow) float[static_cast<size_t>(floats)];
+    cap[slot] = buf[slot] ? floats : 0;
+  }
+  return buf[slot];
 }
 
 float* alloc_floats(int64_t n) {
@@ -133,41 +177,62 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
                     float* y) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;
   const int64_t R = Cg * g.KH * g.KW;  // reduction length
-  const bool pointwise = is_pointwise(g);
   if (g.N == 0 || g.K == 0 || P == 0) return true;
-  const int64_t TH = tile_rows(g, R), ld = col_ld(TH * g.OW);
-  const int64_t chunks = image_chunks(g), colf = pointwise ? 0 : R * ld;
-  float* ws = alloc_floats(chunks * colf);
-  if (colf > 0 && !ws) return false;
-  run_images(g, chunks, [&](int64_t n, int64_t c) {
-    float* col = ws ? ws + c * colf : nullptr;
+  const bool pointwise = is_pointwise(g);
+  const int64_t imgs = pointwise ? 1 : group_images(g, R);
+  const int64_t groups = (g.N + imgs - 1) / imgs;
+  // one image: row tiles of TH output rows; a group: whole images, GEMM into out [Kg, ld]
+  const int64_t TH = imgs > 1 ? g.OH : tile_rows(g, R), ld = col_ld(imgs * TH * g.OW);
+  const int64_t colf = pointwise ? 0 : R * ld, outf = imgs > 1 ? Kg * ld : 0;
+  std::atomic<bool> ok{true};
+  run_groups(groups, [&](int64_t grp, GemmFn mm) {
+    const int64_t n0 = grp * imgs, n1 = std::min(g.N, n0 + imgs), cols = (n1 - n0) * P;
+    float* col = colf + outf > 0 ? thread_scratch(0, colf + outf) : nullptr;
+    if (colf + outf > 0 && !col) {
+      ok = false;
+      return;
+    }
+    float* out = col + colf;
     for (int64_t gi = 0; gi < g.G; ++gi) {
-      const float* xg = x + (n * g.C + gi * Cg) * g.H * g.W;
-      float* yg = y + (n * g.K + gi * Kg) * P;
       const float* wg = w + gi * Kg * R;
+      const float* bg = bias ? bias + gi * Kg : nullptr;
+      if (imgs > 1) {
+        for (int64_t n = n0; n < n1; ++n)
+          im2col(g, Cg, x + (n * g.C + gi * Cg) * g.H * g.W, 0, g.OH, col + (n - n0) * P, ld);
+        mm(false, false, Kg, cols, R, 1.f, wg, R, col, ld, 0.f, out, ld);
+        // scatter to NCHW, adding the bias
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t k = 0; k < Kg; ++k) {
+            const float* __restrict src = out + k * ld + (n - n0) * P;
+            float* __restrict dst = y + (n * g.K + gi * Kg + k) * P;
+            const float b = bg ? bg[k] : 0.f;
+            for (int64_t p = 0; p < P; ++p) dst[p] = src[p] + b;
+          }
+        continue;
+      }
+      const float* xg = x + (n0 * g.C + gi * Cg) * g.H * g.W;
+      float* yg = y + (n0 * g.K + gi * Kg) * P;
       if (R == 0) {
         for (int64_t i = 0; i < Kg * P; ++i) yg[i] = 0.f;
       } else if (pointwise) {
-        gemm(false, false, Kg, P, R, 1.f, wg, R, xg, P, 0.f, yg, P);
+        mm(false, false, Kg, P, R, 1.f, wg, R, xg, P, 0.f, yg, P);
       } else {
         for (int64_t oh0 = 0; oh0 < g.OH; oh0 += TH) {
           const int64_t oh1 = std::min(g.OH, oh0 + TH);
           im2col(g, Cg, xg, oh0, oh1, col, ld);
-          gemm(false, false, Kg, (oh1 - oh0) * g.OW, R, 1.f, wg, R, col, ld, 0.f,
-               yg + oh0 * g.OW, P);
+          mm(false, false, Kg, (oh1 - oh0) * g.OW, R, 1.f, wg, R, col, ld, 0.f,
+             yg + oh0 * g.OW, P);
         }
       }
-      if (bias) {
+      if (bg) {
         for (int64_t k = 0; k < Kg; ++k) {
-          const float b = bias[gi * Kg + k];
           float* yr = yg + k * P;
-          for (int64_t p = 0; p < P; ++p) yr[p] += b;
+          for (int64_t p = 0; p < P; ++p) yr[p] += bg[k];
         }
       }
     }
   });
-  delete[] ws;
-  return true;
+  return ok;
 }
 
 namespace {
@@ -217,32 +282,33 @@ bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
   const int64_t R = Cg * g.KH * g.KW;
   const bool pointwise = is_pointwise(g);
   const int64_t ld = col_ld(P);
-  const int64_t chunks = image_chunks(g), colf = pointwise ? 0 : R * ld;
-  const bool work = g.N > 0 && P > 0 && Kg > 0 && R > 0;
-  float* ws = work ? alloc_floats(chunks * colf) : nullptr;
-  if (work && colf > 0 && !ws) return false;
-  run_images(g, chunks, [&](int64_t n, int64_t ch) {
-    float* col = ws ? ws + ch * colf : nullptr;
+  const int64_t colf = pointwise ? 0 : R * ld;
+  std::atomic<bool> ok{true};
+  run_groups(g.N, [&](int64_t n, GemmFn mm) {
     for (int64_t c = 0; c < g.C; ++c) {
       float* xc = dx + (n * g.C + c) * HW;
       const float v = bias ? bias[c] : 0.f;
       for (int64_t i = 0; i < HW; ++i) xc[i] = v;
     }
     if (P == 0 || Kg == 0 || R == 0) return;
+    float* col = colf > 0 ? thread_scratch(0, colf) : nullptr;
+    if (colf > 0 && !col) {
+      ok = false;
+      return;
+    }
     for (int64_t gi = 0; gi < g.G; ++gi) {
       float* xg = dx + (n * g.C + gi * Cg) * HW;
       const float* dyg = dy + (n * g.K + gi * Kg) * P;
       const float* wg = w + gi * Kg * R;
       if (pointwise) {
-        gemm(true, false, R, P, Kg, 1.f, wg, R, dyg, P, 1.f, xg, P);
+        mm(true, false, R, P, Kg, 1.f, wg, R, dyg, P, 1.f, xg, P);
       } else {
-        gemm(true, false, R, P, Kg, 1.f, wg, R, dyg, P, 0.f, col, ld);
+        mm(true, false, R, P, Kg, 1.f, wg, R, dyg, P, 0.f, col, ld);
         col2im_acc(g, Cg, col, ld, xg);
       }
     }
   });
-  delete[] ws;
-  return true;
+  return ok;
 }
 
 bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw) {
@@ -252,44 +318,76 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
   const bool pointwise = is_pointwise(g);
   for (int64_t i = 0; i < WN; ++i) dw[i] = 0.f;
   if (g.N == 0 || P == 0 || WN == 0) return true;
-  // Each chunk sums its images' products into a private partial. When R > Kg the partial is
-  // held transposed, [G, R, Kg] = col · dy^T, so the long side is the GEMM's M and the column
-  // buffer is read in place; otherwise as dw, [G, Kg, R] = dy · col^T.
+  const int64_t imgs = pointwise ? 1 : group_images(g, R);
+  const int64_t groups = (g.N + imgs - 1) / imgs;
+  // Groups are summed into kSlots partials (slot s takes groups [s * groups / slots, ...)),
+  // then the partials in slot order: the result depends on the shape only, not on the thread
+  // count or timing. When R > Kg a partial is held transposed, [G, R, Kg] = col · dy^T, so
+  // the long side is the GEMM's M and the column buffer is read in place; otherwise as dw,
+  // [G, Kg, R] = dy · col^T.
+  constexpr int64_t kSlots = 8;
+  const int64_t slots = std::min(groups, kSlots);
   const bool transposed = R > Kg;
-  const int64_t TH = pointwise ? g.OH : tile_rows(g, R);
-  const int64_t ld = pointwise ? P : col_ld(TH * g.OW);
-  // each chunk's workspace: its column buffer, then its partial weight gradient
-  const int64_t chunks = image_chunks(g), colf = pointwise ? 0 : R * ld, per = colf + WN;
-  float* ws = alloc_floats(chunks * per);
-  if (!ws) return false;
-  for (int64_t c = 0; c < chunks; ++c)
-    for (int64_t i = 0; i < WN; ++i) ws[c * per + colf + i] = 0.f;
-  run_images(g, chunks, [&](int64_t n, int64_t c) {
-    float* col = ws + c * per;
-    float* part = col + colf;
-    for (int64_t gi = 0; gi < g.G; ++gi) {
-      const float* xg = x + (n * g.C + gi * Cg) * g.H * g.W;
-      const float* dyg = dy + (n * g.K + gi * Kg) * P;
-      float* pg = part + gi * Kg * R;
-      for (int64_t oh0 = 0; oh0 < g.OH; oh0 += TH) {
-        const int64_t oh1 = std::min(g.OH, oh0 + TH), Pt = (oh1 - oh0) * g.OW;
-        const float* src = xg;
-        if (!pointwise) {
-          im2col(g, Cg, xg, oh0, oh1, col, ld);
-          src = col;
+  const int64_t TH = imgs > 1 || pointwise ? g.OH : tile_rows(g, R);
+  const int64_t ld = pointwise ? P : col_ld(imgs * TH * g.OW);
+  // per thread: the column buffer, then (groups) dy of the group gathered as [Kg, ld]
+  const int64_t colf = pointwise ? 0 : R * ld, dyf = imgs > 1 ? Kg * ld : 0;
+  float* parts = thread_scratch(1, slots * WN);
+  if (!parts) return false;
+  for (int64_t i = 0; i < slots * WN; ++i) parts[i] = 0.f;
+  std::atomic<bool> ok{true};
+  run_groups(slots, [&](int64_t slot, GemmFn mm) {
+    float* col = colf + dyf > 0 ? thread_scratch(0, colf + dyf) : nullptr;
+    if (colf + dyf > 0 && !col) {
+      ok = false;
+      return;
+    }
+    float* dyb = col + colf;
+    float* part = parts + slot * WN;
+    for (int64_t grp = slot * groups / slots; grp < (slot + 1) * groups / slots; ++grp) {
+      const int64_t n0 = grp * imgs, n1 = std::min(g.N, n0 + imgs);
+      for (int64_t gi = 0; gi < g.G; ++gi) {
+        float* pg = part + gi * Kg * R;
+        if (imgs > 1) {
+          for (int64_t n = n0; n < n1; ++n) {
+            im2col(g, Cg, x + (n * g.C + gi * Cg) * g.H * g.W, 0, g.OH, col + (n - n0) * P, ld);
+            for (int64_t k = 0; k < Kg; ++k) {
+              const float* __restrict src = dy + (n * g.K + gi * Kg + k) * P;
+              float* __restrict dst = dyb + k * ld + (n - n0) * P;
+              for (int64_t p = 0; p < P; ++p) dst[p] = src[p];
+            }
+          }
+          const int64_t cols = (n1 - n0) * P;
+          if (transposed) {
+            mm(false, true, R, Kg, cols, 1.f, col, ld, dyb, ld, 1.f, pg, Kg);
+          } else {
+            mm(false, true, Kg, R, cols, 1.f, dyb, ld, col, ld, 1.f, pg, R);
+          }
+          continue;
         }
-        const float* dyt = dyg + oh0 * g.OW;
-        if (transposed) {
-          gemm(false, true, R, Kg, Pt, 1.f, src, ld, dyt, P, 1.f, pg, Kg);
-        } else {
-          gemm(false, true, Kg, R, Pt, 1.f, dyt, P, src, ld, 1.f, pg, R);
+        const float* xg = x + (n0 * g.C + gi * Cg) * g.H * g.W;
+        const float* dyg = dy + (n0 * g.K + gi * Kg) * P;
+        for (int64_t oh0 = 0; oh0 < g.OH; oh0 += TH) {
+          const int64_t oh1 = std::min(g.OH, oh0 + TH), Pt = (oh1 - oh0) * g.OW;
+          const float* src = xg;
+          if (!pointwise) {
+            im2col(g, Cg, xg, oh0, oh1, col, ld);
+            src = col;
+          }
+          const float* dyt = dyg + oh0 * g.OW;
+          if (transposed) {
+            mm(false, true, R, Kg, Pt, 1.f, src, ld, dyt, P, 1.f, pg, Kg);
+          } else {
+            mm(false, true, Kg, R, Pt, 1.f, dyt, P, src, ld, 1.f, pg, R);
+          }
         }
       }
     }
   });
-  // partial sums in chunk order
-  for (int64_t c = 0; c < chunks; ++c) {
-    const float* part = ws + c * per + colf;
+  if (!ok) return false;
+  // partial sums in slot order
+  for (int64_t c = 0; c < slots; ++c) {
+    const float* part = parts + c * WN;
     if (!transposed) {
       for (int64_t i = 0; i < WN; ++i) dw[i] += part[i];
       continue;
@@ -301,7 +399,6 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
         for (int64_t k = 0; k < Kg; ++k) dwg[k * R + r] += pg[r * Kg + k];
     }
   }
-  delete[] ws;
   return true;
 }
 
