@@ -28,12 +28,18 @@ inline void valid_cols(int64_t OW, int64_t W, int64_t sw, int64_t off, int64_t* 
   *ow1 = b;
 }
 
-// Copies n >= 1 floats in blocks of 8 (two vector moves at the baseline ISA, no
-// length-dependent prologue or epilogue; output rows here are often 10-30 floats), reading
-// and writing up to 7 floats past the end.
+// Copies n floats in blocks of 8 (two vector moves at the baseline ISA, no length-dependent
+// prologue or epilogue, no memcpy call; pieces here are often 10-30 floats), reading and
+// writing up to 7 floats past the end.
 inline void copy_blocks(float* __restrict dst, const float* __restrict src, int64_t n) {
   for (int64_t i = 0; i < n; i += 8)
     for (int64_t u = 0; u < 8; ++u) dst[i + u] = src[i + u];
+}
+
+// Zeroes n floats likewise, writing up to 7 zeros past the end.
+inline void zero_blocks(float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; i += 8)
+    for (int64_t u = 0; u < 8; ++u) dst[i + u] = 0.f;
 }
 
 // col [Cg*KH*KW, (oh1 - oh0)*OW] (rows ld apart): the columns of output rows [oh0, oh1) from
@@ -171,6 +177,140 @@ float* alloc_floats(int64_t n) {
   return n > 0 ? new (std::nothrow) float[static_cast<size_t>(n)] : nullptr;
 }
 
+// Row columns, for stride 1 along W: the column buffer holds, per (c, kh), the padded input
+// rows the outputs read, laid out on a wide grid [OH, Wp] with Wp = OW + (KW - 1) * dw. Kernel
+// column kw then reads the same buffer shifted by kw * dw, so KW GEMMs of depth Cg*KH replace
+// one of depth Cg*KH*KW: the buffer is KW times smaller and built from whole rows instead of
+// OW-long pieces. Outputs come out on the wide grid too; the Wp - OW extra columns per row are
+// dropped (computing them costs Wp / OW - 1 more multiply-adds, so only when that is small).
+struct RowCols {
+  bool use;
+  int64_t CK;      // reduction depth Cg * KH of each GEMM
+  int64_t Wp, S;   // wide row width, columns per image OH * Wp
+  int64_t imgs;    // images per group (side by side, S columns each)
+  int64_t groups;  // ceil(N / imgs)
+  int64_t ld;      // leading dimension of the column buffer and the wide output
+};
+
+RowCols row_cols_plan(const Conv2dGeom& g) {
+  RowCols p{};
+  p.CK = g.C / g.G * g.KH;
+  p.Wp = g.OW + (g.KW - 1) * g.dw;
+  p.S = g.OH * p.Wp;
+  p.use = g.sw == 1 && g.KW > 1 && p.CK >= 16 && p.Wp * 4 <= g.OW * 5 && p.S > 0 &&
+          p.CK * (p.S + p.Wp) <= kGroupFloats && !is_pointwise(g);
+  if (!p.use) return p;
+  p.imgs = std::max<int64_t>(1, std::min({g.N, kGroupFloats / (p.CK * p.S), kGroupCols / p.S}));
+  p.groups = (g.N + p.imgs - 1) / p.imgs;
+  p.ld = col_ld(p.imgs * p.S + (g.KW - 1) * g.dw);
+  return p;
+}
+
+// Image x's rows (Cg channels of one group) at col (rows ld apart): col[(c*KH + kh)*ld +
+// oh*Wp + u] = x[c, oh*sh - pt + kh*dh, u - pl], zero outside x. Pieces are written left to
+// right in blocks of 8 and spill up to 7 floats into the pieces after them.
+void im2row(const Conv2dGeom& g, int64_t Cg, int64_t Wp, const float* x, float* col,
+            int64_t ld) {
+  const float* x_end = x + Cg * g.H * g.W;
+  const int64_t u0 = std::min(g.pl, Wp), u1 = std::max(u0, std::min(Wp, g.pl + g.W));
+  // output rows [oa, ob) read input rows inside x (for each kh)
+  for (int64_t c = 0; c < Cg; ++c) {
+    for (int64_t kh = 0; kh < g.KH; ++kh) {
+      float* row = col + (c * g.KH + kh) * ld;
+      const int64_t ih0 = kh * g.dh - g.pt;  // input row of oh = 0
+      const int64_t oa = std::min(g.OH, ih0 >= 0 ? 0 : (-ih0 + g.sh - 1) / g.sh);
+      const int64_t ob = std::max(oa, std::min(g.OH, g.H - ih0 <= 0 ? 0 : (g.H - 1 - ih0) / g.sh + 1));
+      zero_blocks(row, oa * Wp);
+      const float* xc = x + c * g.H * g.W;
+      if (u0 == 0 && u1 == Wp && Wp == g.W && g.sh == 1 && ob > oa &&
+          xc + (ih0 + ob) * g.W + 8 <= x_end) {
+        // no horizontal padding: the rows are one contiguous piece of x
+        copy_blocks(row + oa * Wp, xc + (ih0 + oa) * g.W, (ob - oa) * Wp);
+      } else {
+        for (int64_t oh = oa; oh < ob; ++oh) {
+          float* out = row + oh * Wp;
+          const float* xr = xc + (ih0 + oh * g.sh) * g.W - g.pl;  // xr[u] = x[c, ih, u - pl]
+          zero_blocks(out, u0);
+          if (xr + u1 + 8 <= x_end) {
+            copy_blocks(out + u0, xr + u0, u1 - u0);
+          } else {
+            for (int64_t u = u0; u < u1; ++u) out[u] = xr[u];
+          }
+          zero_blocks(out + u1, Wp - u1);
+        }
+      }
+      zero_blocks(row + ob * Wp, (g.OH - ob) * Wp);
+    }
+  }
+}
+
+// Group n0..n1's row columns at col: images side by side, then (KW-1)*dw zero columns that the
+// shifted reads of the last image reach.
+void im2row_group(const Conv2dGeom& g, const RowCols& p, const float* x, int64_t gi,
+                  int64_t n0, int64_t n1, float* col) {
+  const int64_t Cg = g.C / g.G;
+  for (int64_t n = n0; n < n1; ++n)
+    im2row(g, Cg, p.Wp, x + (n * g.C + gi * Cg) * g.H * g.W, col + (n - n0) * p.S, p.ld);
+  const int64_t end = (n1 - n0) * p.S, tail = (g.KW - 1) * g.dw;
+  for (int64_t r = 0; r < p.CK; ++r)
+    for (int64_t j = end; j < end + tail; ++j) col[r * p.ld + j] = 0.f;
+}
+
+// The weight by kernel column: wk [G][KW][Kg, Cg*KH], wk[kw][k, c*KH + kh] = w[k, c, kh, kw].
+void split_weight_by_kw(const Conv2dGeom& g, const float* w, float* wk) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, CK = Cg * g.KH;
+  for (int64_t gi = 0; gi < g.G; ++gi)
+    for (int64_t kw = 0; kw < g.KW; ++kw)
+      for (int64_t k = 0; k < Kg; ++k)
+        for (int64_t c = 0; c < Cg; ++c)
+          for (int64_t kh = 0; kh < g.KH; ++kh)
+            wk[((gi * g.KW + kw) * Kg + k) * CK + c * g.KH + kh] =
+                w[(((gi * Kg + k) * Cg + c) * g.KH + kh) * g.KW + kw];
+}
+
+// conv2d_forward on row columns (see RowCols).
+bool forward_row_cols(const Conv2dGeom& g, const RowCols& p, const float* x, const float* w,
+                      const float* bias, float* y) {
+  const int64_t Kg = g.K / g.G, P = g.OH * g.OW;
+  float* wk = thread_scratch(1, g.K * p.CK * g.KW);
+  if (!wk) return false;
+  split_weight_by_kw(g, w, wk);
+  const int64_t colf = p.CK * p.ld, outf = Kg * p.ld;
+  std::atomic<bool> ok{true};
+  run_groups(p.groups, [&](int64_t grp, GemmFn mm) {
+    const int64_t n0 = grp * p.imgs, n1 = std::min(g.N, n0 + p.imgs), cols = (n1 - n0) * p.S;
+    float* col = thread_scratch(0, colf + outf);
+    if (!col) {
+      ok = false;
+      return;
+    }
+    float* out = col + colf;
+    for (int64_t gi = 0; gi < g.G; ++gi) {
+      im2row_group(g, p, x, gi, n0, n1, col);
+      for (int64_t kw = 0; kw < g.KW; ++kw)
+        mm(false, false, Kg, cols, p.CK, 1.f, wk + (gi * g.KW + kw) * Kg * p.CK, p.CK,
+           col + kw * g.dw, p.ld, kw == 0 ? 0.f : 1.f, out, p.ld);
+      // scatter the OW valid columns of each wide row to NCHW, adding the bias
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t k = 0; k < Kg; ++k) {
+          const float b = bias ? bias[gi * Kg + k] : 0.f;
+          float* yr = y + (n * g.K + gi * Kg + k) * P;
+          for (int64_t oh = 0; oh < g.OH; ++oh) {
+            const float* __restrict src = out + k * p.ld + (n - n0) * p.S + oh * p.Wp;
+            float* __restrict dst = yr + oh * g.OW;
+            if ((g.OH - 1 - oh) * g.OW >= 8) {  // blocks of 8, spilling into the next rows
+              for (int64_t i = 0; i < g.OW; i += 8)
+                for (int64_t u = 0; u < 8; ++u) dst[i + u] = src[i + u] + b;
+            } else {
+              for (int64_t ow = 0; ow < g.OW; ++ow) dst[ow] = src[ow] + b;
+            }
+          }
+        }
+    }
+  });
+  return ok;
+}
+
 }  // namespace
 
 bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias,
@@ -178,6 +318,8 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;
   const int64_t R = Cg * g.KH * g.KW;  // reduction length
   if (g.N == 0 || g.K == 0 || P == 0) return true;
+  const RowCols rc = row_cols_plan(g);
+  if (rc.use) return forward_row_cols(g, rc, x, w, bias, y);
   const bool pointwise = is_pointwise(g);
   const int64_t imgs = pointwise ? 1 : group_images(g, R);
   const int64_t groups = (g.N + imgs - 1) / imgs;
