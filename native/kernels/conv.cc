@@ -136,12 +136,22 @@ bool is_pointwise(const Conv2dGeom& g) {
 constexpr int64_t kGroupFloats = int64_t{1} << 18;
 constexpr int64_t kGroupCols = 2048;
 
-// Images per group, 1 when an image's columns alone exceed the budget. Depends only on the
-// shape, never on the thread count.
+// Images per group for `cols` columns per image and `rows` column-buffer rows, at most what
+// the budget allows, and no more than makes the group count a multiple of 8 (so 1, 2, 4 or 8
+// threads share the groups, and kSlots evenly). Depends only on the shape, never on the
+// thread count.
+int64_t images_per_group(int64_t N, int64_t rows, int64_t cols) {
+  const int64_t most = std::max<int64_t>(1, std::min({N, kGroupFloats / (rows * cols),
+                                                      kGroupCols / cols}));
+  const int64_t groups = ((N + most - 1) / most + 7) / 8 * 8;
+  return std::max<int64_t>(1, (N + groups - 1) / groups);
+}
+
+// Images per group for the im2col path, 1 when an image's columns alone exceed the budget.
 int64_t group_images(const Conv2dGeom& g, int64_t R) {
   const int64_t P = g.OH * g.OW;
   if (P == 0 || R == 0 || R * P > kGroupFloats / 2) return 1;
-  return std::max<int64_t>(1, std::min({g.N, kGroupFloats / (R * P), kGroupCols / P}));
+  return images_per_group(g.N, R, P);
 }
 
 // Calls fn(group) for every group in [0, groups): over the pool with each call's GEMMs on
@@ -200,7 +210,7 @@ RowCols row_cols_plan(const Conv2dGeom& g) {
   p.use = g.sw == 1 && g.KW > 1 && p.CK >= 16 && p.Wp * 4 <= g.OW * 5 && p.S > 0 &&
           p.CK * (p.S + p.Wp) <= kGroupFloats && !is_pointwise(g);
   if (!p.use) return p;
-  p.imgs = std::max<int64_t>(1, std::min({g.N, kGroupFloats / (p.CK * p.S), kGroupCols / p.S}));
+  p.imgs = images_per_group(g.N, p.CK, p.S);
   p.groups = (g.N + p.imgs - 1) / p.imgs;
   p.ld = col_ld(p.imgs * p.S + (g.KW - 1) * g.dw);
   return p;
@@ -453,6 +463,82 @@ bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
   return ok;
 }
 
+namespace {
+
+// Weight gradients are summed over groups into kSlots partials (slot s takes groups
+// [s * groups / slots, (s + 1) * groups / slots)), then over the partials in slot order: the
+// result depends on the shape only, not on the thread count or timing.
+constexpr int64_t kSlots = 8;
+
+// conv2d_backward_weight on row columns (see RowCols): per kernel column kw, dw[:, :, :, kw]
+// = dy_wide · rows shifted by kw * dw, with dy gathered on the wide grid (zero in the extra
+// columns). A partial is held as [G][KW][Cg*KH, Kg] when Cg*KH > Kg (the long side as the
+// GEMM's M, the column buffer read in place), else [G][KW][Kg, Cg*KH].
+bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float* x,
+                              const float* dy, float* dw) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW, KK = g.KH * g.KW;
+  const int64_t WN = g.K * Cg * KK, CK = p.CK;
+  const int64_t slots = std::min(p.groups, kSlots);
+  const bool transposed = CK > Kg;
+  const float* dy_end = dy + g.N * g.K * P;
+  float* parts = thread_scratch(1, slots * WN);
+  if (!parts) return false;
+  for (int64_t i = 0; i < slots * WN; ++i) parts[i] = 0.f;
+  const int64_t colf = CK * p.ld, dyf = Kg * p.ld;
+  std::atomic<bool> ok{true};
+  run_groups(slots, [&](int64_t slot, GemmFn mm) {
+    float* col = thread_scratch(0, colf + dyf);
+    if (!col) {
+      ok = false;
+      return;
+    }
+    float* dyb = col + colf;
+    for (int64_t grp = slot * p.groups / slots; grp < (slot + 1) * p.groups / slots; ++grp) {
+      const int64_t n0 = grp * p.imgs, n1 = std::min(g.N, n0 + p.imgs), cols = (n1 - n0) * p.S;
+      for (int64_t gi = 0; gi < g.G; ++gi) {
+        im2row_group(g, p, x, gi, n0, n1, col);
+        for (int64_t k = 0; k < Kg; ++k)
+          for (int64_t n = n0; n < n1; ++n) {
+            const float* src = dy + (n * g.K + gi * Kg + k) * P;
+            float* dst = dyb + k * p.ld + (n - n0) * p.S;
+            for (int64_t oh = 0; oh < g.OH; ++oh) {
+              const float* s = src + oh * g.OW;
+              float* d = dst + oh * p.Wp;
+              if (s + g.OW + 8 <= dy_end) {
+                copy_blocks(d, s, g.OW);
+              } else {
+                for (int64_t ow = 0; ow < g.OW; ++ow) d[ow] = s[ow];
+              }
+              zero_blocks(d + g.OW, p.Wp - g.OW);
+            }
+          }
+        for (int64_t kw = 0; kw < g.KW; ++kw) {
+          float* pk = parts + slot * WN + (gi * g.KW + kw) * Kg * CK;
+          if (transposed) {
+            mm(false, true, CK, Kg, cols, 1.f, col + kw * g.dw, p.ld, dyb, p.ld, 1.f, pk, Kg);
+          } else {
+            mm(false, true, Kg, CK, cols, 1.f, dyb, p.ld, col + kw * g.dw, p.ld, 1.f, pk, CK);
+          }
+        }
+      }
+    }
+  });
+  if (!ok) return false;
+  for (int64_t i = 0; i < WN; ++i) dw[i] = 0.f;
+  for (int64_t sl = 0; sl < slots; ++sl)
+    for (int64_t gi = 0; gi < g.G; ++gi)
+      for (int64_t kw = 0; kw < g.KW; ++kw) {
+        const float* pk = parts + sl * WN + (gi * g.KW + kw) * Kg * CK;
+        for (int64_t k = 0; k < Kg; ++k)
+          for (int64_t r = 0; r < CK; ++r)  // r = c * KH + kh
+            dw[(gi * Kg + k) * Cg * KK + r * g.KW + kw] += transposed ? pk[r * Kg + k]
+                                                                       : pk[k * CK + r];
+      }
+  return true;
+}
+
+}  // namespace
+
 bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;
   const int64_t R = Cg * g.KH * g.KW;
@@ -460,14 +546,13 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
   const bool pointwise = is_pointwise(g);
   for (int64_t i = 0; i < WN; ++i) dw[i] = 0.f;
   if (g.N == 0 || P == 0 || WN == 0) return true;
+  const RowCols rc = row_cols_plan(g);
+  if (rc.use) return backward_weight_row_cols(g, rc, x, dy, dw);
   const int64_t imgs = pointwise ? 1 : group_images(g, R);
   const int64_t groups = (g.N + imgs - 1) / imgs;
-  // Groups are summed into kSlots partials (slot s takes groups [s * groups / slots, ...)),
-  // then the partials in slot order: the result depends on the shape only, not on the thread
-  // count or timing. When R > Kg a partial is held transposed, [G, R, Kg] = col · dy^T, so
-  // the long side is the GEMM's M and the column buffer is read in place; otherwise as dw,
-  // [G, Kg, R] = dy · col^T.
-  constexpr int64_t kSlots = 8;
+  // Groups are summed into kSlots partials. When R > Kg a partial is held transposed,
+  // [G, R, Kg] = col · dy^T, so the long side is the GEMM's M and the column buffer is read in
+  // place; otherwise as dw, [G, Kg, R] = dy · col^T.
   const int64_t slots = std::min(groups, kSlots);
   const bool transposed = R > Kg;
   const int64_t TH = imgs > 1 || pointwise ? g.OH : tile_rows(g, R);
