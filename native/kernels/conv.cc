@@ -147,10 +147,13 @@ int64_t images_per_group(int64_t N, int64_t rows, int64_t cols) {
   return std::max<int64_t>(1, (N + groups - 1) / groups);
 }
 
-// Images per group for the im2col path, 1 when an image's columns alone exceed the budget.
+// Images per group for the im2col path, 1 when an image's columns alone exceed the budget or
+// P >= kAloneP: such GEMMs are wide enough alone, and grouping would cost a pass over the
+// large output (the scatter) or dy (the gather) that writing or reading them in place avoids.
+constexpr int64_t kAloneP = 256;
 int64_t group_images(const Conv2dGeom& g, int64_t R) {
   const int64_t P = g.OH * g.OW;
-  if (P == 0 || R == 0 || R * P > kGroupFloats / 2) return 1;
+  if (P == 0 || R == 0 || P >= kAloneP || R * P > kGroupFloats / 2) return 1;
   return images_per_group(g.N, R, P);
 }
 
@@ -276,6 +279,79 @@ void split_weight_by_kw(const Conv2dGeom& g, const float* w, float* wk) {
           for (int64_t kh = 0; kh < g.KH; ++kh)
             wk[((gi * g.KW + kw) * Kg + k) * CK + c * g.KH + kh] =
                 w[(((gi * Kg + k) * Cg + c) * g.KH + kh) * g.KW + kw];
+}
+
+// dy of images n0..n1 (group gi) on the wide grid: dyb[k*ld + (n - n0)*S + oh*Wp + ow] =
+// dy[n, gi*Kg + k, oh, ow], zero for ow in [OW, Wp).
+void gather_dy_wide(const Conv2dGeom& g, const RowCols& p, const float* dy, int64_t gi,
+                    int64_t n0, int64_t n1, float* dyb) {
+  const int64_t Kg = g.K / g.G, P = g.OH * g.OW;
+  const float* dy_end = dy + g.N * g.K * P;
+  for (int64_t k = 0; k < Kg; ++k)
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* src = dy + (n * g.K + gi * Kg + k) * P;
+      float* dst = dyb + k * p.ld + (n - n0) * p.S;
+      for (int64_t oh = 0; oh < g.OH; ++oh) {
+        const float* s = src + oh * g.OW;
+        float* d = dst + oh * p.Wp;
+        if (s + g.OW + 8 <= dy_end) {
+          copy_blocks(d, s, g.OW);
+        } else {
+          for (int64_t ow = 0; ow < g.OW; ++ow) d[ow] = s[ow];
+        }
+        zero_blocks(d + g.OW, p.Wp - g.OW);
+      }
+    }
+}
+
+// conv2d_backward_input on row columns (see RowCols), the adjoint of forward_row_cols: per
+// kernel column kw, drows[:, j + kw*dw] += wk[kw]^T · dy_wide[:, j] (dy gathered on the wide
+// grid, zero in the extra columns), then each dx row sums the KH rows that read it.
+bool backward_input_row_cols(const Conv2dGeom& g, const RowCols& p, const float* dy,
+                             const float* w, const float* bias, float* dx) {
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, CK = p.CK;
+  float* wk = thread_scratch(1, g.K * CK * g.KW);
+  if (!wk) return false;
+  split_weight_by_kw(g, w, wk);
+  const int64_t rowf = CK * p.ld, dyf = Kg * p.ld, tail = (g.KW - 1) * g.dw;
+  const int64_t u0 = std::min(g.pl, p.Wp), u1 = std::max(u0, std::min(p.Wp, g.pl + g.W));
+  std::atomic<bool> ok{true};
+  run_groups(p.groups, [&](int64_t grp, GemmFn mm) {
+    const int64_t n0 = grp * p.imgs, n1 = std::min(g.N, n0 + p.imgs), cols = (n1 - n0) * p.S;
+    float* rows = thread_scratch(0, rowf + dyf);
+    if (!rows) {
+      ok = false;
+      return;
+    }
+    float* dyb = rows + rowf;
+    for (int64_t gi = 0; gi < g.G; ++gi) {
+      gather_dy_wide(g, p, dy, gi, n0, n1, dyb);
+      for (int64_t r = 0; r < CK; ++r)  // columns only the shifted products reach
+        for (int64_t j = cols; j < cols + tail; ++j) rows[r * p.ld + j] = 0.f;
+      for (int64_t kw = 0; kw < g.KW; ++kw)
+        mm(true, false, CK, cols, Kg, 1.f, wk + (gi * g.KW + kw) * Kg * CK, CK, dyb, p.ld,
+           kw == 0 ? 0.f : 1.f, rows + kw * g.dw, p.ld);
+      // dx[n, c, ih, u - pl] = bias[c] + sum over kh with ih = oh*sh - pt + kh*dh of
+      // rows[c*KH + kh][(n - n0)*S + oh*Wp + u], u in [u0, u1)
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t c = 0; c < Cg; ++c) {
+          const float v = bias ? bias[gi * Cg + c] : 0.f;
+          float* xc = dx + (n * g.C + gi * Cg + c) * g.H * g.W;
+          const float* rc = rows + c * g.KH * p.ld + (n - n0) * p.S;
+          for (int64_t ih = 0; ih < g.H; ++ih) {
+            float* __restrict xr = xc + ih * g.W;
+            for (int64_t iw = 0; iw < g.W; ++iw) xr[iw] = v;
+            for (int64_t kh = 0; kh < g.KH; ++kh) {
+              const int64_t t = ih + g.pt - kh * g.dh;
+              if (t < 0 || t % g.sh != 0 || t / g.sh >= g.OH) continue;
+              const float* __restrict src = rc + kh * p.ld + t / g.sh * p.Wp;
+              for (int64_t u = u0; u < u1; ++u) xr[u - g.pl] += src[u];
+            }
+          }
+        }
+    }
+  });
+  return ok;
 }
 
 // conv2d_forward on row columns (see RowCols).
@@ -429,7 +505,14 @@ bool backward_input_stride1(const Conv2dGeom& g, const float* dy, const float* w
 
 bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
                            const float* bias, float* dx) {
-  if (stride1_as_forward(g)) return backward_input_stride1(g, dy, w, bias, dx);
+  // Row columns unless the forward form does as little work: it computes every input position
+  // from a padded dy, so it wins when dy is about as large as dx ('same' padding).
+  const bool as_forward = stride1_as_forward(g);
+  if (g.N > 0 && g.K > 0 && g.OH * g.OW > 0 && (!as_forward || 10 * g.OH * g.OW < 9 * g.H * g.W)) {
+    const RowCols rc = row_cols_plan(g);
+    if (rc.use) return backward_input_row_cols(g, rc, dy, w, bias, dx);
+  }
+  if (as_forward) return backward_input_stride1(g, dy, w, bias, dx);
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW, HW = g.H * g.W;
   const int64_t R = Cg * g.KH * g.KW;
   const bool pointwise = is_pointwise(g);
@@ -476,11 +559,10 @@ constexpr int64_t kSlots = 8;
 // GEMM's M, the column buffer read in place), else [G][KW][Kg, Cg*KH].
 bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float* x,
                               const float* dy, float* dw) {
-  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW, KK = g.KH * g.KW;
+  const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW;
   const int64_t WN = g.K * Cg * KK, CK = p.CK;
   const int64_t slots = std::min(p.groups, kSlots);
   const bool transposed = CK > Kg;
-  const float* dy_end = dy + g.N * g.K * P;
   float* parts = thread_scratch(1, slots * WN);
   if (!parts) return false;
   for (int64_t i = 0; i < slots * WN; ++i) parts[i] = 0.f;
@@ -497,21 +579,7 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
       const int64_t n0 = grp * p.imgs, n1 = std::min(g.N, n0 + p.imgs), cols = (n1 - n0) * p.S;
       for (int64_t gi = 0; gi < g.G; ++gi) {
         im2row_group(g, p, x, gi, n0, n1, col);
-        for (int64_t k = 0; k < Kg; ++k)
-          for (int64_t n = n0; n < n1; ++n) {
-            const float* src = dy + (n * g.K + gi * Kg + k) * P;
-            float* dst = dyb + k * p.ld + (n - n0) * p.S;
-            for (int64_t oh = 0; oh < g.OH; ++oh) {
-              const float* s = src + oh * g.OW;
-              float* d = dst + oh * p.Wp;
-              if (s + g.OW + 8 <= dy_end) {
-                copy_blocks(d, s, g.OW);
-              } else {
-                for (int64_t ow = 0; ow < g.OW; ++ow) d[ow] = s[ow];
-              }
-              zero_blocks(d + g.OW, p.Wp - g.OW);
-            }
-          }
+        gather_dy_wide(g, p, dy, gi, n0, n1, dyb);
         for (int64_t kw = 0; kw < g.KW; ++kw) {
           float* pk = parts + slot * WN + (gi * g.KW + kw) * Kg * CK;
           if (transposed) {
@@ -629,23 +697,30 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
   return true;
 }
 
-// Row sums in 8 float lanes (vectorisable), rows added in double, in a fixed order.
+// Row sums in 8 float lanes (vectorisable), rows added in double in a fixed order; channels
+// are split over the pool (each channel's sum is the same on any thread).
 void conv_backward_bias(int64_t N, int64_t C, int64_t P, const float* dy, float* db) {
-  for (int64_t c = 0; c < C; ++c) {
-    double s = 0;
-    for (int64_t n = 0; n < N; ++n) {
-      const float* r = dy + (n * C + c) * P;
-      float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-      int64_t p = 0;
-      for (; p + 8 <= P; p += 8)
-        for (int64_t u = 0; u < 8; ++u) lane[u] += r[p + u];
-      double t = 0;
-      for (; p < P; ++p) t += r[p];
-      for (int64_t u = 0; u < 8; ++u) t += lane[u];
-      s += t;
+  // channels per chunk: about 64K floats of dy (the dims may be huge when C == 0)
+  constexpr int64_t kChunkFloats = int64_t{1} << 16;
+  const bool small = N > 0 && P > 0 && N < kChunkFloats && P < kChunkFloats / N;
+  const int64_t grain = small ? kChunkFloats / (N * P) : 1;
+  parallel_for(C, grain, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      double s = 0;
+      for (int64_t n = 0; n < N; ++n) {
+        const float* r = dy + (n * C + c) * P;
+        float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+        int64_t p = 0;
+        for (; p + 8 <= P; p += 8)
+          for (int64_t u = 0; u < 8; ++u) lane[u] += r[p + u];
+        double t = 0;
+        for (; p < P; ++p) t += r[p];
+        for (int64_t u = 0; u < 8; ++u) t += lane[u];
+        s += t;
+      }
+      db[c] = static_cast<float>(s);
     }
-    db[c] = static_cast<float>(s);
-  }
+  });
 }
 
 }  // namespace neurite
