@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <new>
 
 #include "../runtime/pool.h"
@@ -188,6 +189,31 @@ float* thread_scratch(int slot, int64_t floats) {
 
 float* alloc_floats(int64_t n) {
   return n > 0 ? new (std::nothrow) float[static_cast<size_t>(n)] : nullptr;
+}
+
+// acc[k] += the sum of row k of a (n floats, rows lda apart) for k < rows: 8 float lanes
+// (vectorisable), then added in double.
+void add_row_sums(const float* a, int64_t lda, int64_t rows, int64_t n, double* acc) {
+  for (int64_t k = 0; k < rows; ++k) {
+    const float* r = a + k * lda;
+    float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+    int64_t p = 0;
+    for (; p + 8 <= n; p += 8)
+      for (int64_t u = 0; u < 8; ++u) lane[u] += r[p + u];
+    double t = 0;
+    for (; p < n; ++p) t += r[p];
+    for (int64_t u = 0; u < 8; ++u) t += lane[u];
+    acc[k] += t;
+  }
+}
+
+// Slot partials of the bias gradient, summed in slot order into db (see kSlots).
+void sum_bias_slots(const double* parts, int64_t slots, int64_t K, float* db) {
+  for (int64_t k = 0; k < K; ++k) {
+    double s = 0;
+    for (int64_t sl = 0; sl < slots; ++sl) s += parts[sl * K + k];
+    db[k] = static_cast<float>(s);
+  }
 }
 
 // Row columns, for stride 1 along W: the column buffer holds, per (c, kh), the padded input
@@ -558,7 +584,7 @@ constexpr int64_t kSlots = 8;
 // columns). A partial is held as [G][KW][Cg*KH, Kg] when Cg*KH > Kg (the long side as the
 // GEMM's M, the column buffer read in place), else [G][KW][Kg, Cg*KH].
 bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float* x,
-                              const float* dy, float* dw) {
+                              const float* dy, float* dw, float* db, double* bparts) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW;
   const int64_t WN = g.K * Cg * KK, CK = p.CK;
   const int64_t slots = std::min(p.groups, kSlots);
@@ -580,6 +606,7 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
       for (int64_t gi = 0; gi < g.G; ++gi) {
         im2row_group(g, p, x, gi, n0, n1, col);
         gather_dy_wide(g, p, dy, gi, n0, n1, dyb);
+        if (db) add_row_sums(dyb, p.ld, Kg, cols, bparts + slot * g.K + gi * Kg);
         for (int64_t kw = 0; kw < g.KW; ++kw) {
           float* pk = parts + slot * WN + (gi * g.KW + kw) * Kg * CK;
           if (transposed) {
@@ -602,22 +629,31 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
             dw[(gi * Kg + k) * Cg * KK + r * g.KW + kw] += transposed ? pk[r * Kg + k]
                                                                        : pk[k * CK + r];
       }
+  if (db) sum_bias_slots(bparts, slots, g.K, db);
   return true;
 }
 
 }  // namespace
 
-bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw) {
+bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw,
+                            float* db) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;
   const int64_t R = Cg * g.KH * g.KW;
   const int64_t WN = g.K * R;  // weight floats
   const bool pointwise = is_pointwise(g);
   for (int64_t i = 0; i < WN; ++i) dw[i] = 0.f;
+  if (db && (g.N == 0 || WN == 0 || P == 0)) conv_backward_bias(g.N, g.K, P, dy, db);
   if (g.N == 0 || P == 0 || WN == 0) return true;
   const RowCols rc = row_cols_plan(g);
-  if (rc.use) return backward_weight_row_cols(g, rc, x, dy, dw);
-  const int64_t imgs = pointwise ? 1 : group_images(g, R);
-  const int64_t groups = (g.N + imgs - 1) / imgs;
+  const int64_t imgs = pointwise || rc.use ? 1 : group_images(g, R);
+  const int64_t groups = rc.use ? rc.groups : (g.N + imgs - 1) / imgs;
+  // the bias gradient's slot partials
+  std::unique_ptr<double[]> bparts;
+  if (db) {
+    bparts.reset(new (std::nothrow) double[static_cast<size_t>(std::min(groups, kSlots) * g.K)]());
+    if (!bparts) return false;
+  }
+  if (rc.use) return backward_weight_row_cols(g, rc, x, dy, dw, db, bparts.get());
   // Groups are summed into kSlots partials. When R > Kg a partial is held transposed,
   // [G, R, Kg] = col · dy^T, so the long side is the GEMM's M and the column buffer is read in
   // place; otherwise as dw, [G, Kg, R] = dy · col^T.
@@ -653,6 +689,7 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
             }
           }
           const int64_t cols = (n1 - n0) * P;
+          if (db) add_row_sums(dyb, ld, Kg, cols, bparts.get() + slot * g.K + gi * Kg);
           if (transposed) {
             mm(false, true, R, Kg, cols, 1.f, col, ld, dyb, ld, 1.f, pg, Kg);
           } else {
@@ -662,6 +699,7 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
         }
         const float* xg = x + (n0 * g.C + gi * Cg) * g.H * g.W;
         const float* dyg = dy + (n0 * g.K + gi * Kg) * P;
+        if (db) add_row_sums(dyg, P, Kg, P, bparts.get() + slot * g.K + gi * Kg);
         for (int64_t oh0 = 0; oh0 < g.OH; oh0 += TH) {
           const int64_t oh1 = std::min(g.OH, oh0 + TH), Pt = (oh1 - oh0) * g.OW;
           const float* src = xg;
@@ -694,11 +732,12 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
         for (int64_t k = 0; k < Kg; ++k) dwg[k * R + r] += pg[r * Kg + k];
     }
   }
+  if (db) sum_bias_slots(bparts.get(), slots, g.K, db);
   return true;
 }
 
-// Row sums in 8 float lanes (vectorisable), rows added in double in a fixed order; channels
-// are split over the pool (each channel's sum is the same on any thread).
+// Channels are split over the pool; each channel's rows are summed as in add_row_sums, in
+// order, so the result is the same on any thread.
 void conv_backward_bias(int64_t N, int64_t C, int64_t P, const float* dy, float* db) {
   // channels per chunk: about 64K floats of dy (the dims may be huge when C == 0)
   constexpr int64_t kChunkFloats = int64_t{1} << 16;
@@ -707,17 +746,7 @@ void conv_backward_bias(int64_t N, int64_t C, int64_t P, const float* dy, float*
   parallel_for(C, grain, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
       double s = 0;
-      for (int64_t n = 0; n < N; ++n) {
-        const float* r = dy + (n * C + c) * P;
-        float lane[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
-        int64_t p = 0;
-        for (; p + 8 <= P; p += 8)
-          for (int64_t u = 0; u < 8; ++u) lane[u] += r[p + u];
-        double t = 0;
-        for (; p < P; ++p) t += r[p];
-        for (int64_t u = 0; u < 8; ++u) t += lane[u];
-        s += t;
-      }
+      for (int64_t n = 0; n < N; ++n) add_row_sums(dy + (n * C + c) * P, P, 1, P, &s);
       db[c] = static_cast<float>(s);
     }
   });

@@ -253,7 +253,8 @@ describe('conv native boundary', () => {
     const badGroups = [...geo.slice(0, 15), 2] as unknown as typeof geo;
     expect(() => native.conv2dForward(f(4), f(16), f(9), null, ...badGroups)).toThrow(/groups must divide C = 1 and K = 1, got 2/);
     expect(() => native.conv2dBackwardInput(f(15), f(4), f(9), null, ...geo)).toThrow(/dx must have/);
-    expect(() => native.conv2dBackwardWeight(f(9), f(16), f(3), ...geo)).toThrow(/dy must have/);
+    expect(() => native.conv2dBackwardWeight(f(9), null, f(16), f(3), ...geo)).toThrow(/dy must have/);
+    expect(() => native.conv2dBackwardWeight(f(9), f(0), f(16), f(4), ...geo)).toThrow(/db must have/);
     expect(() => native.convBackwardBias(f(1), f(3), 1, 1, 4)).toThrow(/dy must have/);
     expect(() => (native.conv2dForward as (...a: unknown[]) => void)(f(4), new Int32Array(16), f(9), null, ...geo)).toThrow(TypeError);
   });
