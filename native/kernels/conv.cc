@@ -330,6 +330,25 @@ void gather_dy_wide(const Conv2dGeom& g, const RowCols& p, const float* dy, int6
     }
 }
 
+// The same, transposed: dyt[((n - n0)*S + oh*Wp + ow)*Kg + k], so that a GEMM reads it in
+// place as its untransposed B operand instead of packing it with transposes.
+void gather_dy_wide_t(const Conv2dGeom& g, const RowCols& p, const float* dy, int64_t gi,
+                      int64_t n0, int64_t n1, float* dyt) {
+  const int64_t Kg = g.K / g.G, P = g.OH * g.OW;
+  for (int64_t n = n0; n < n1; ++n) {
+    const float* src = dy + (n * g.K + gi * Kg) * P;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      float* dst = dyt + ((n - n0) * p.S + oh * p.Wp) * Kg;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const float* __restrict s = src + oh * g.OW + ow;
+        float* __restrict d = dst + ow * Kg;
+        for (int64_t k = 0; k < Kg; ++k) d[k] = s[k * P];
+      }
+      for (int64_t i = g.OW * Kg; i < p.Wp * Kg; ++i) dst[i] = 0.f;
+    }
+  }
+}
+
 // conv2d_backward_input on row columns (see RowCols), the adjoint of forward_row_cols: per
 // kernel column kw, drows[:, j + kw*dw] += wk[kw]^T · dy_wide[:, j] (dy gathered on the wide
 // grid, zero in the extra columns), then each dx row sums the KH rows that read it.
@@ -589,10 +608,13 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
   const int64_t WN = g.K * Cg * KK, CK = p.CK;
   const int64_t slots = std::min(p.groups, kSlots);
   const bool transposed = CK > Kg;
+  // dy gathered transposed, [cols, Kg], when the GEMM then reads it in place (the GEMM reads
+  // untransposed B in place for at most 96 rows, gemm.cc): saves packing it with transposes
+  const bool dy_t = transposed && CK <= 96;
   float* parts = thread_scratch(1, slots * WN);
   if (!parts) return false;
   for (int64_t i = 0; i < slots * WN; ++i) parts[i] = 0.f;
-  const int64_t colf = CK * p.ld, dyf = Kg * p.ld;
+  const int64_t colf = CK * p.ld, dyf = Kg * std::max(p.ld, p.imgs * p.S);
   std::atomic<bool> ok{true};
   run_groups(slots, [&](int64_t slot, GemmFn mm) {
     float* col = thread_scratch(0, colf + dyf);
@@ -605,11 +627,21 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
       const int64_t n0 = grp * p.imgs, n1 = std::min(g.N, n0 + p.imgs), cols = (n1 - n0) * p.S;
       for (int64_t gi = 0; gi < g.G; ++gi) {
         im2row_group(g, p, x, gi, n0, n1, col);
-        gather_dy_wide(g, p, dy, gi, n0, n1, dyb);
-        if (db) add_row_sums(dyb, p.ld, Kg, cols, bparts + slot * g.K + gi * Kg);
+        if (dy_t) {
+          gather_dy_wide_t(g, p, dy, gi, n0, n1, dyb);
+          if (db)
+            for (int64_t n = n0; n < n1; ++n)
+              add_row_sums(dy + (n * g.K + gi * Kg) * g.OH * g.OW, g.OH * g.OW, Kg,
+                           g.OH * g.OW, bparts + slot * g.K + gi * Kg);
+        } else {
+          gather_dy_wide(g, p, dy, gi, n0, n1, dyb);
+          if (db) add_row_sums(dyb, p.ld, Kg, cols, bparts + slot * g.K + gi * Kg);
+        }
         for (int64_t kw = 0; kw < g.KW; ++kw) {
           float* pk = parts + slot * WN + (gi * g.KW + kw) * Kg * CK;
-          if (transposed) {
+          if (dy_t) {
+            mm(false, false, CK, Kg, cols, 1.f, col + kw * g.dw, p.ld, dyb, Kg, 1.f, pk, Kg);
+          } else if (transposed) {
             mm(false, true, CK, Kg, cols, 1.f, col + kw * g.dw, p.ld, dyb, p.ld, 1.f, pk, Kg);
           } else {
             mm(false, true, Kg, CK, cols, 1.f, dyb, p.ld, col + kw * g.dw, p.ld, 1.f, pk, CK);
