@@ -158,16 +158,19 @@ int64_t group_images(const Conv2dGeom& g, int64_t R) {
   return images_per_group(g.N, R, P);
 }
 
-// Calls fn(group) for every group in [0, groups): over the pool with each call's GEMMs on
-// its own thread (gemm_serial) when there are groups enough for every thread, else in turn
-// with pooled GEMMs. Returns the gemm to use.
+// Calls fn(group, gemm to use) for every group in [0, groups): when there are groups for more
+// than one thread, each thread claims groups in turn (a thread that loses its core on a
+// shared machine then does fewer) and runs their GEMMs on itself (gemm_serial); else in turn
+// with pooled GEMMs. A group's results do not depend on the thread that runs it.
 using GemmFn = void (*)(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
                         const float*, int64_t, float, float*, int64_t);
 template <class Fn>
 void run_groups(int64_t groups, Fn fn) {
-  if (groups > 1 && num_threads() > 1) {
-    parallel_for(groups, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) fn(i, gemm_serial);
+  const int64_t threads = std::min<int64_t>(groups, num_threads());
+  if (threads > 1) {
+    std::atomic<int64_t> next{0};
+    parallel_for(threads, 1, [&](int64_t, int64_t) {
+      for (int64_t i = next.fetch_add(1); i < groups; i = next.fetch_add(1)) fn(i, gemm_serial);
     });
   } else {
     for (int64_t i = 0; i < groups; ++i) fn(i, gemm);
