@@ -459,7 +459,21 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
   const int64_t groups = (g.N + imgs - 1) / imgs;
   // one image: row tiles of TH output rows; a group: whole images, GEMM into out [Kg, ld]
   const int64_t TH = imgs > 1 ? g.OH : tile_rows(g, R), ld = col_ld(imgs * TH * g.OW);
-  const int64_t colf = pointwise ? 0 : R * ld, outf = imgs > 1 ? Kg * ld : 0;
+  // A short reduction (conv1 of LeNet: R = 9, a large output) takes the bias into the GEMM as
+  // a row of ones under the columns and a column of the weight, wb [K, R + 1], instead of a
+  // second pass over the output.
+  const bool bias_row = bias && imgs == 1 && !pointwise && R > 0 && R < 32;
+  const int64_t RB = bias_row ? R + 1 : R;
+  float* wb = nullptr;
+  if (bias_row) {
+    wb = thread_scratch(1, g.K * RB);
+    if (!wb) return false;
+    for (int64_t k = 0; k < g.K; ++k) {
+      for (int64_t r = 0; r < R; ++r) wb[k * RB + r] = w[k * R + r];
+      wb[k * RB + R] = bias[k];
+    }
+  }
+  const int64_t colf = pointwise ? 0 : RB * ld, outf = imgs > 1 ? Kg * ld : 0;
   std::atomic<bool> ok{true};
   run_groups(groups, [&](int64_t grp, GemmFn mm) {
     const int64_t n0 = grp * imgs, n1 = std::min(g.N, n0 + imgs), cols = (n1 - n0) * P;
@@ -494,13 +508,18 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
         mm(false, false, Kg, P, R, 1.f, wg, R, xg, P, 0.f, yg, P);
       } else {
         for (int64_t oh0 = 0; oh0 < g.OH; oh0 += TH) {
-          const int64_t oh1 = std::min(g.OH, oh0 + TH);
+          const int64_t oh1 = std::min(g.OH, oh0 + TH), cols = (oh1 - oh0) * g.OW;
           im2col(g, Cg, xg, oh0, oh1, col, ld);
-          mm(false, false, Kg, (oh1 - oh0) * g.OW, R, 1.f, wg, R, col, ld, 0.f,
-             yg + oh0 * g.OW, P);
+          if (bias_row) {
+            for (int64_t j = 0; j < cols; ++j) col[R * ld + j] = 1.f;
+            mm(false, false, Kg, cols, RB, 1.f, wb + gi * Kg * RB, RB, col, ld, 0.f,
+               yg + oh0 * g.OW, P);
+          } else {
+            mm(false, false, Kg, cols, R, 1.f, wg, R, col, ld, 0.f, yg + oh0 * g.OW, P);
+          }
         }
       }
-      if (bg) {
+      if (bg && !bias_row) {
         for (int64_t k = 0; k < Kg; ++k) {
           float* yr = yg + k * P;
           for (int64_t p = 0; p < P; ++p) yr[p] += bg[k];

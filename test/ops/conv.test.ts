@@ -188,8 +188,9 @@ describe('convolution fast paths match direct loops', () => {
 describe('conv2d image groups and row columns match direct loops', () => {
   // Small images share one GEMM in groups of whole images (a last partial group when N is not
   // a multiple); stride 1 along W with Cg*KH >= 16 runs on row columns (KW shifted GEMMs),
-  // whole-image groups or one image at a time. Bias included: its gradient comes from the
-  // weight gradient's pass over dy.
+  // whole-image groups or one image at a time; a short reduction over a large output takes the
+  // bias as a row of the GEMM. Bias included: its gradient comes from the weight gradient's
+  // pass over dy.
   const shapes: [string, number[], number[], { stride?: [number, number]; padding?: number; groups?: number }][] = [
     ...[1, 2, 3, 7].map((N): [string, number[], number[], { padding?: number }] => [
       `row columns, N=${N}`, [N, 16, 9, 10], [8, 16, 3, 3], {},
@@ -200,6 +201,8 @@ describe('conv2d image groups and row columns match direct loops', () => {
     ['im2col groups of 3, last group of 2', [20, 2, 6, 6], [4, 2, 3, 3], {}],
     ['im2col groups, padding 2', [9, 3, 5, 7], [5, 3, 3, 3], { padding: 2 }],
     ['LeNet conv2 at N=64 (16 channels)', [64, 16, 13, 13], [16, 16, 3, 3], {}],
+    ['bias as a GEMM row (R < 32, P >= 256): LeNet conv1', [3, 1, 28, 28], [8, 1, 3, 3], {}],
+    ['bias as a GEMM row, groups 2', [2, 4, 20, 20], [6, 2, 3, 3], { groups: 2, padding: 1 }],
   ];
   it.each(shapes)('%s: x=%j w=%j %j', (_, xs, ws, o) => {
     const [x, w, b] = sampleInputs([xs, ws, [ws[0]]], 21);
