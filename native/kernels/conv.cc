@@ -1,9 +1,12 @@
-// conv kernels (see conv.h). im2col fills a column tile of a few output rows at a time (rows
-// padded against cache-set aliasing) so the GEMM reads it from L2; at stride 1 the input
-// gradient runs as a forward convolution with the flipped weight. Work is split over the batch when it has at least as many images
-// as threads (each image's GEMMs then run on its thread), otherwise images run in turn and each
-// GEMM uses the pool. Weight gradients are summed per chunk, then over chunks in order, so
-// results depend only on the thread count.
+// conv kernels (see conv.h): the GEMM's column operand comes from im2col (rows (c, kh, kw))
+// or, at stride 1 along W, from row columns (rows (c, kh) on a wide grid, read by KW shifted
+// GEMMs: KW times fewer copies, made of whole rows; see RowCols). Small images go in groups,
+// side by side in one L2-sized column buffer, so each GEMM has hundreds to thousands of columns;
+// large ones run alone (im2col in row tiles). Threads claim groups, each running its GEMMs on
+// itself (gemm_serial) with reused per-thread buffers. The input gradient is the adjoint on row
+// columns, a forward convolution with the flipped weight at stride 1, or GEMM + col2im. Weight
+// and bias gradients are summed per slot of groups, then over slots in order: results depend
+// only on the shape, never on the thread count or timing.
 #include "conv.h"
 
 #include <algorithm>
@@ -236,11 +239,13 @@ struct RowCols {
 
 RowCols row_cols_plan(const Conv2dGeom& g) {
   RowCols p{};
+  // Wp <= 1.25 OW, written so that nothing overflows for any dims the binding admits
+  if (g.sw != 1 || g.KW == 1 || (g.KW - 1) * g.dw > g.OW / 4 || is_pointwise(g)) return p;
   p.CK = g.C / g.G * g.KH;
   p.Wp = g.OW + (g.KW - 1) * g.dw;
   p.S = g.OH * p.Wp;
-  p.use = g.sw == 1 && g.KW > 1 && p.CK >= 16 && p.Wp * 4 <= g.OW * 5 && p.S > 0 &&
-          p.CK * (p.S + p.Wp) <= kGroupFloats && !is_pointwise(g);
+  p.use = p.CK >= 16 && p.S > 0 && p.S + p.Wp <= kGroupFloats &&
+          p.CK <= kGroupFloats / (p.S + p.Wp);
   if (!p.use) return p;
   p.imgs = images_per_group(g.N, p.CK, p.S);
   p.groups = (g.N + p.imgs - 1) / p.imgs;
