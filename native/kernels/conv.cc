@@ -260,13 +260,14 @@ void im2row(const Conv2dGeom& g, int64_t Cg, int64_t Wp, const float* x, float* 
             int64_t ld) {
   const float* x_end = x + Cg * g.H * g.W;
   const int64_t u0 = std::min(g.pl, Wp), u1 = std::max(u0, std::min(Wp, g.pl + g.W));
-  // output rows [oa, ob) read input rows inside x (for each kh)
   for (int64_t c = 0; c < Cg; ++c) {
     for (int64_t kh = 0; kh < g.KH; ++kh) {
       float* row = col + (c * g.KH + kh) * ld;
-      const int64_t ih0 = kh * g.dh - g.pt;  // input row of oh = 0
+      // output rows [oa, ob) read input rows inside x; ih0 is the input row of oh = 0
+      const int64_t ih0 = kh * g.dh - g.pt;
       const int64_t oa = std::min(g.OH, ih0 >= 0 ? 0 : (-ih0 + g.sh - 1) / g.sh);
-      const int64_t ob = std::max(oa, std::min(g.OH, g.H - ih0 <= 0 ? 0 : (g.H - 1 - ih0) / g.sh + 1));
+      const int64_t ob =
+          std::max(oa, std::min(g.OH, g.H - ih0 <= 0 ? 0 : (g.H - 1 - ih0) / g.sh + 1));
       zero_blocks(row, oa * Wp);
       const float* xc = x + c * g.H * g.W;
       if (u0 == 0 && u1 == Wp && Wp == g.W && g.sh == 1 && ob > oa &&
@@ -625,6 +626,14 @@ namespace {
 // result depends on the shape only, not on the thread count or timing.
 constexpr int64_t kSlots = 8;
 
+// Slots for `groups` groups and WN weight floats: fewer for large weights, so the partials
+// (kept per thread) stay within 16 MB; with one slot the groups run in turn on pooled GEMMs,
+// which are then large enough to split.
+int64_t weight_slots(int64_t groups, int64_t WN) {
+  const int64_t fit = (int64_t{1} << 22) / std::max<int64_t>(1, WN);
+  return std::max<int64_t>(1, std::min({groups, kSlots, fit}));
+}
+
 // conv2d_backward_weight on row columns (see RowCols): per kernel column kw, dw[:, :, :, kw]
 // = dy_wide · rows shifted by kw * dw, with dy gathered on the wide grid (zero in the extra
 // columns). A partial is held as [G][KW][Cg*KH, Kg] when Cg*KH > Kg (the long side as the
@@ -633,7 +642,7 @@ bool backward_weight_row_cols(const Conv2dGeom& g, const RowCols& p, const float
                               const float* dy, float* dw, float* db, double* bparts) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW;
   const int64_t WN = g.K * Cg * KK, CK = p.CK;
-  const int64_t slots = std::min(p.groups, kSlots);
+  const int64_t slots = weight_slots(p.groups, WN);
   const bool transposed = CK > Kg;
   // dy gathered transposed, [cols, Kg], when the GEMM then reads it in place (the GEMM reads
   // untransposed B in place for at most 96 rows, gemm.cc): saves packing it with transposes
@@ -709,14 +718,14 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
   // the bias gradient's slot partials
   std::unique_ptr<double[]> bparts;
   if (db) {
-    bparts.reset(new (std::nothrow) double[static_cast<size_t>(std::min(groups, kSlots) * g.K)]());
+    bparts.reset(new (std::nothrow) double[static_cast<size_t>(weight_slots(groups, WN) * g.K)]());
     if (!bparts) return false;
   }
   if (rc.use) return backward_weight_row_cols(g, rc, x, dy, dw, db, bparts.get());
   // Groups are summed into kSlots partials. When R > Kg a partial is held transposed,
   // [G, R, Kg] = col · dy^T, so the long side is the GEMM's M and the column buffer is read in
   // place; otherwise as dw, [G, Kg, R] = dy · col^T.
-  const int64_t slots = std::min(groups, kSlots);
+  const int64_t slots = weight_slots(groups, WN);
   const bool transposed = R > Kg;
   const int64_t TH = imgs > 1 || pointwise ? g.OH : tile_rows(g, R);
   const int64_t ld = pointwise ? P : col_ld(imgs * TH * g.OW);
