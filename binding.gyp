@@ -44,6 +44,7 @@
         "native/binding/runtime.cc",
         "native/binding/softmax.cc",
         "native/kernels/conv.cc",
+        "native/kernels/conv_rows.cc",
         "native/kernels/copy.cc",
         "native/kernels/elementwise.cc",
         "native/kernels/gemm.cc",

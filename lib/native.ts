@@ -98,8 +98,9 @@ export interface NativeAddon {
     strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number,
     groups: number,
   ): void;
+  /** dw = conv2d's weight gradient for dy; db = its bias gradient (sum of dy) when given. */
   conv2dBackwardWeight(
-    dw: F32, x: F32, dy: F32, N: number, C: number, H: number, W: number, K: number,
+    dw: F32, db: F32 | null, x: F32, dy: F32, N: number, C: number, H: number, W: number, K: number,
     KH: number, KW: number, OH: number, OW: number, strideH: number, strideW: number,
     padTop: number, padLeft: number, dilationH: number, dilationW: number, groups: number,
   ): void;

@@ -97,16 +97,16 @@ function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
       native.conv2dBackwardInput(buf, d, f32(w), null, ...geomArgs(g));
       dx = new Tensor(buf, x.shape);
     }
+    // the weight gradient's pass over dy also sums it for the bias gradient
+    const dbuf = b && needs[2] ? new Float32Array(g.K) : null;
     if (needs[1]) {
       const buf = uninitialisedF32(w.size);
-      native.conv2dBackwardWeight(buf, f32(x), d, ...geomArgs(g));
+      native.conv2dBackwardWeight(buf, dbuf, f32(x), d, ...geomArgs(g));
       dw = new Tensor(buf, w.shape);
+    } else if (dbuf) {
+      native.convBackwardBias(dbuf, d, g.N, g.K, g.OH * g.OW);
     }
-    if (b && needs[2]) {
-      const buf = uninitialisedF32(g.K);
-      native.convBackwardBias(buf, d, g.N, g.K, g.OH * g.OW);
-      db = new Tensor(buf, b.shape);
-    }
+    if (b && dbuf) db = new Tensor(dbuf, b.shape);
     return b ? [dx, dw, db] : [dx, dw];
   });
 }
@@ -130,7 +130,7 @@ function convTranspose2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): T
     }
     if (needs[1]) {
       const buf = uninitialisedF32(w.size);
-      native.conv2dBackwardWeight(buf, d, f32(x), ...geomArgs(g));
+      native.conv2dBackwardWeight(buf, null, d, f32(x), ...geomArgs(g));
       dw = new Tensor(buf, w.shape);
     }
     if (b && needs[2]) {

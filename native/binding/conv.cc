@@ -90,15 +90,22 @@ Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// conv2dBackwardWeight(dw, x, dy, ...geometry): dw = conv2d's weight gradient for dy
+// conv2dBackwardWeight(dw, db | null, x, dy, ...geometry): dw = conv2d's weight gradient
+// for dy, and db = its bias gradient when given
 Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
-  Args a(info, "conv2dBackwardWeight", 19);
-  Conv2dGeom g = geom(a, 3);
-  Buf<float> dw = a.f32(0, "dw"), x = a.f32(1, "x"), dy = a.f32(2, "dy");
+  Args a(info, "conv2dBackwardWeight", 20);
+  Conv2dGeom g = geom(a, 4);
+  Buf<float> dw = a.f32(0, "dw"), x = a.f32(2, "x"), dy = a.f32(3, "dy");
+  float* db = nullptr;
+  if (!a.is_null(1)) {
+    Buf<float> b = a.f32(1, "db");
+    a.need("db", b.length, g.K);
+    db = b.data;
+  }
   a.need("dw", dw.length, weight_len(a, g));
   a.need("x", x.length, input_len(a, g));
   a.need("dy", dy.length, output_len(a, g));
-  if (!conv2d_backward_weight(g, x.data, dy.data, dw.data)) out_of_memory(a);
+  if (!conv2d_backward_weight(g, x.data, dy.data, dw.data, db)) out_of_memory(a);
   return info.Env().Undefined();
 }
 

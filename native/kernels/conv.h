@@ -33,8 +33,11 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
 bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
                            const float* bias, float* dx);
 
-// dw = sum over the batch of dy ⊗ im2col(x). Overwrites dw.
-bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw);
+// dw = sum over the batch of dy ⊗ im2col(x); when db is not null also db [K] = sum of dy over
+// n and the output positions (the bias gradient, read while dy is at hand). Overwrites dw, db.
+// Results depend only on the shape, not on the thread count.
+bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw,
+                            float* db);
 
 // db[c] = sum over n and p of dy[n, c, p], dy [N, C, P]. Overwrites db.
 void conv_backward_bias(int64_t N, int64_t C, int64_t P, const float* dy, float* db);

@@ -503,6 +503,12 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
   gemm_one(ukernels(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, true);
 }
 
+void gemm_serial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                 int64_t ldc) {
+  gemm_one(ukernels(), transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, false);
+}
+
 void gemm_with(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
                float beta, float* C, int64_t ldc) {

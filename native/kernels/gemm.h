@@ -19,6 +19,12 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
           int64_t ldc);
 
+// gemm on the calling thread only, for callers that already split their work over the pool
+// (e.g. one image group per thread); bitwise the same result as gemm.
+void gemm_serial(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                 const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                 int64_t ldc);
+
 // gemm with an explicit microkernel table (tests compare baseline and avx2-fma).
 void gemm_with(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,

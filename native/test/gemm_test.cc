@@ -297,6 +297,19 @@ void test_thread_count() {
       }
     }
   }
+  // gemm_serial (the dispatched table, calling thread only) gives gemm's bits on 2 threads
+  for (int t = 0; t < 4; ++t) {
+    for (const auto& s : shapes) {
+      const Problem pr = make_problem(t & 1, t & 2, s[0], s[1], s[2], 1.25f, 0.5f, 1);
+      neurite::set_num_threads(2);
+      const std::vector<float> c2 = run(nullptr, pr);
+      std::vector<float> cs = pr.C0;
+      neurite::gemm_serial(pr.ta, pr.tb, pr.M, pr.N, pr.K, pr.alpha, pr.A.data(), pr.lda,
+                           pr.B.data(), pr.ldb, pr.beta, cs.data(), pr.ldc);
+      expect(std::memcmp(c2.data(), cs.data(), cs.size() * sizeof(float)) == 0,
+             describe(pr, neurite::ukernels().isa) + " gemm_serial vs gemm bitwise");
+    }
+  }
 }
 
 // Batched forms against one gemm per product. `offsets` picks gemm_batched with a shared A

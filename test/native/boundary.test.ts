@@ -523,7 +523,8 @@ const CASES: Case[] = [
           a('bias', { kind: 'nullableF32' }, F(2)),
         ],
         conv2dBackwardWeight: [
-          a('dw', exact('f32'), F(54)), a('x', exact('f32'), F(32)), a('dy', exact('f32'), F(12)),
+          a('dw', exact('f32'), F(54)), a('db', { kind: 'nullableF32' }, F(3)),
+          a('x', exact('f32'), F(32)), a('dy', exact('f32'), F(12)),
         ],
       }[fn],
       ...CONV_GEOMETRY,
@@ -1280,7 +1281,7 @@ const ISOLATED: Isolated[] = [
   })),
   {
     what: 'conv2dBackwardWeight with an output larger than the input allows',
-    code: 'report(() => native.conv2dBackwardWeight(new Float32Array(1), new Float32Array(4), new Float32Array(100), 1, 1, 2, 2, 1, 1, 1, 10, 10, 1, 1, 3, 3, 1, 1, 1));',
+    code: 'report(() => native.conv2dBackwardWeight(new Float32Array(1), new Float32Array(1), new Float32Array(4), new Float32Array(100), 1, 1, 2, 2, 1, 1, 1, 10, 10, 1, 1, 3, 3, 1, 1, 1));',
   },
   {
     what: 'conv2dForward with N = 2**31 - 1 and C = K = 0',

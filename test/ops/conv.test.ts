@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tensor, zeros, type Tensor } from '../../lib/index';
+import { getNumThreads, setNumThreads, tensor, zeros, type Tensor } from '../../lib/index';
 import { conv1d, conv2d, convTranspose2d } from '../../lib/ops/conv';
 import { native } from '../../lib/native';
 import { expectClose } from '../helpers/close';
@@ -185,6 +185,68 @@ describe('convolution fast paths match direct loops', () => {
   });
 });
 
+describe('conv2d image groups and row columns match direct loops', () => {
+  // Small images share one GEMM in groups of whole images (a last partial group when N is not
+  // a multiple); stride 1 along W with Cg*KH >= 16 runs on row columns (KW shifted GEMMs),
+  // whole-image groups or one image at a time; a short reduction over a large output takes the
+  // bias as a row of the GEMM. Bias included: its gradient comes from the weight gradient's
+  // pass over dy.
+  const shapes: [string, number[], number[], { stride?: [number, number]; padding?: number; groups?: number }][] = [
+    ...[1, 2, 3, 7].map((N): [string, number[], number[], { padding?: number }] => [
+      `row columns, N=${N}`, [N, 16, 9, 10], [8, 16, 3, 3], {},
+    ]),
+    ['row columns, padding 1, stride 2 along H', [5, 16, 9, 12], [6, 16, 3, 3], { stride: [2, 1], padding: 1 }],
+    ['row columns, groups 2', [3, 32, 8, 12], [8, 16, 3, 3], { groups: 2, padding: 1 }],
+    ['row columns, one image per group', [2, 16, 40, 40], [4, 16, 3, 3], { padding: 1 }],
+    ['im2col groups of 3, last group of 2', [20, 2, 6, 6], [4, 2, 3, 3], {}],
+    ['im2col groups, padding 2', [9, 3, 5, 7], [5, 3, 3, 3], { padding: 2 }],
+    ['LeNet conv2 at N=64 (16 channels)', [64, 16, 13, 13], [16, 16, 3, 3], {}],
+    ['bias as a GEMM row (R < 32, P >= 256): LeNet conv1', [3, 1, 28, 28], [8, 1, 3, 3], {}],
+    ['bias as a GEMM row, groups 2', [2, 4, 20, 20], [6, 2, 3, 3], { groups: 2, padding: 1 }],
+  ];
+  it.each(shapes)('%s: x=%j w=%j %j', (_, xs, ws, o) => {
+    const [x, w, b] = sampleInputs([xs, ws, [ws[0]]], 21);
+    const y = conv2d(x, w, b, o);
+    const dy = sampleInputs([y.shape], 22)[0];
+    y.mul(dy).sum().backward();
+    const [sh, sw] = o.stride ?? [1, 1];
+    const p = o.padding ?? 0;
+    const [OH, OW] = [y.shape[2], y.shape[3]];
+    const ref = naiveConv2d(
+      x.data as Float32Array, w.data as Float32Array, dy.data as Float32Array,
+      xs, ws, [OH, OW], [sh, sw], [p, p], [1, 1], o.groups ?? 1,
+    );
+    const K = ws[0], P = OH * OW;
+    const bd = b.data as Float32Array, dyd = dy.data as Float32Array;
+    const db = new Float64Array(K);
+    for (let i = 0; i < dyd.length; ++i) db[Math.floor(i / P) % K] += dyd[i];
+    expectClose(y.data as Float32Array, Float32Array.from(ref.y, (v, i) => v + bd[Math.floor(i / P) % K]), TOL.accum);
+    expectClose(x.grad?.data as Float32Array, Float32Array.from(ref.dx), TOL.accum);
+    expectClose(w.grad?.data as Float32Array, Float32Array.from(ref.dw), TOL.accum);
+    expectClose(b.grad?.data as Float32Array, Float32Array.from(db), TOL.accum);
+  });
+
+  it.each([
+    ['row columns', [64, 32, 13, 13], [64, 32, 3, 3]],
+    ['im2col groups', [20, 2, 6, 6], [4, 2, 3, 3]],
+    ['one image at a time', [3, 4, 20, 20], [5, 4, 3, 3]],
+  ])('%s: the same bits on 1 and 2 threads', (_, xs, ws) => {
+    const run = (threads: number) => {
+      const before = getNumThreads();
+      setNumThreads(threads);
+      try {
+        const [x, w, b] = sampleInputs([xs, ws, [ws[0]]], 23);
+        const y = conv2d(x, w, b, { padding: 1 });
+        y.mul(sampleInputs([y.shape], 24)[0]).sum().backward();
+        return Buffer.concat([y, x.grad, w.grad, b.grad].map((t) => Buffer.from((t?.data as Float32Array).slice().buffer)));
+      } finally {
+        setNumThreads(before);
+      }
+    };
+    expect(run(2).equals(run(1))).toBe(true);
+  });
+});
+
 describe('convolution argument errors', () => {
   const x = zeros([8, 1, 28, 28]);
   it('names a channel mismatch', () => {
@@ -253,7 +315,8 @@ describe('conv native boundary', () => {
     const badGroups = [...geo.slice(0, 15), 2] as unknown as typeof geo;
     expect(() => native.conv2dForward(f(4), f(16), f(9), null, ...badGroups)).toThrow(/groups must divide C = 1 and K = 1, got 2/);
     expect(() => native.conv2dBackwardInput(f(15), f(4), f(9), null, ...geo)).toThrow(/dx must have/);
-    expect(() => native.conv2dBackwardWeight(f(9), f(16), f(3), ...geo)).toThrow(/dy must have/);
+    expect(() => native.conv2dBackwardWeight(f(9), null, f(16), f(3), ...geo)).toThrow(/dy must have/);
+    expect(() => native.conv2dBackwardWeight(f(9), f(0), f(16), f(4), ...geo)).toThrow(/db must have/);
     expect(() => native.convBackwardBias(f(1), f(3), 1, 1, 4)).toThrow(/dy must have/);
     expect(() => (native.conv2dForward as (...a: unknown[]) => void)(f(4), new Int32Array(16), f(9), null, ...geo)).toThrow(TypeError);
   });
