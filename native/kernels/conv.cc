@@ -15,6 +15,7 @@
 #include <new>
 
 #include "conv_internal.h"
+#include "winograd.h"
 
 namespace neurite {
 namespace conv_detail {
@@ -184,6 +185,8 @@ bool conv2d_forward(const Conv2dGeom& g, const float* x, const float* w, const f
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, P = g.OH * g.OW;
   const int64_t R = Cg * g.KH * g.KW;  // reduction length
   if (g.N == 0 || g.K == 0 || P == 0) return true;
+  // 3x3 stride 1 with enough channels and tiles: Winograd F(4x4, 3x3), 2.25x fewer multiplies
+  if (winograd_applicable(g)) return conv2d_forward_winograd(g, x, w, bias, y);
   const RowCols rc = row_cols_plan(g);
   if (rc.use) return forward_row_cols(g, rc, x, w, bias, y);
   const bool pointwise = is_pointwise(g);
@@ -274,6 +277,20 @@ bool stride1_as_forward(const Conv2dGeom& g) {
          !is_pointwise(g);
 }
 
+// The geometry of the forward convolution that computes g's stride-1 input gradient.
+Conv2dGeom as_forward_geom(const Conv2dGeom& g) {
+  Conv2dGeom t = g;
+  t.C = g.K;
+  t.H = g.OH;
+  t.W = g.OW;
+  t.K = g.C;
+  t.OH = g.H;
+  t.OW = g.W;
+  t.pt = g.dh * (g.KH - 1) - g.pt;
+  t.pl = g.dw * (g.KW - 1) - g.pl;
+  return t;
+}
+
 bool backward_input_stride1(const Conv2dGeom& g, const float* dy, const float* w,
                             const float* bias, float* dx) {
   const int64_t Cg = g.C / g.G, Kg = g.K / g.G, KK = g.KH * g.KW;
@@ -286,15 +303,7 @@ bool backward_input_stride1(const Conv2dGeom& g, const float* dy, const float* w
         float* dst = wf + ((gi * Cg + c) * Kg + k) * KK;
         for (int64_t i = 0; i < KK; ++i) dst[KK - 1 - i] = src[i];
       }
-  Conv2dGeom t = g;
-  t.C = g.K;
-  t.H = g.OH;
-  t.W = g.OW;
-  t.K = g.C;
-  t.OH = g.H;
-  t.OW = g.W;
-  t.pt = g.dh * (g.KH - 1) - g.pt;
-  t.pl = g.dw * (g.KW - 1) - g.pl;
+  const Conv2dGeom t = as_forward_geom(g);
   const bool ok = conv2d_forward(t, dy, wf, bias, dx);
   delete[] wf;
   return ok;
@@ -306,6 +315,9 @@ bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
   // Row columns unless the forward form does as little work: it computes every input position
   // from a padded dy, so it wins when dy is about as large as dx ('same' padding).
   const bool as_forward = stride1_as_forward(g);
+  // the forward form runs on Winograd when that applies: fewer multiplies than row columns
+  if (as_forward && winograd_applicable(as_forward_geom(g)))
+    return backward_input_stride1(g, dy, w, bias, dx);
   if (g.N > 0 && g.K > 0 && g.OH * g.OW > 0 && (!as_forward || 10 * g.OH * g.OW < 9 * g.H * g.W)) {
     const RowCols rc = row_cols_plan(g);
     if (rc.use) return backward_input_row_cols(g, rc, dy, w, bias, dx);
