@@ -17,21 +17,14 @@
 #include "../kernels/ukernels.h"
 #include "../runtime/dispatch.h"
 #include "../runtime/pool.h"
+#include "harness.h"
 
 namespace {
 
 using neurite::UKernels;
 
-int g_passed = 0, g_failed = 0;
 
-void expect(bool ok, const std::string& name, const std::string& detail = "") {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL %s%s%s\n", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
-  }
-}
+using neurite_test::expect;
 
 std::mt19937 g_rng(20240521);
 
@@ -531,6 +524,5 @@ int main() {
   test_large(nullptr, true, true);
   test_large(nullptr, true, false);
 
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return neurite_test::finish();
 }

@@ -25,22 +25,15 @@
 
 #include "../kernels/conv.h"
 #include "../runtime/pool.h"
+#include "harness.h"
 
 namespace {
 
 using neurite::Conv2dGeom;
 
-int g_passed = 0, g_failed = 0;
 double g_max_abs = 0, g_max_rel = 0;  // over all cases, relative to max(|ref|, 1)
 
-void expect(bool ok, const std::string& name, const std::string& detail = "") {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL %s%s%s\n", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
-  }
-}
+using neurite_test::expect;
 
 std::mt19937 g_rng(20261125);
 
@@ -215,6 +208,5 @@ int main() {
   }
   std::printf("max |err| %.2e, max |err| / max(1, |ref|) %.2e over all cases\n", g_max_abs,
               g_max_rel);
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return neurite_test::finish();
 }
