@@ -362,6 +362,7 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
   const int64_t R = Cg * g.KH * g.KW;
   const int64_t WN = g.K * R;  // weight floats
   const bool pointwise = is_pointwise(g);
+  if (winograd_weight_applicable(g)) return conv2d_backward_weight_winograd(g, x, dy, dw, db);
   for (int64_t i = 0; i < WN; ++i) dw[i] = 0.f;
   if (db && (g.N == 0 || WN == 0 || P == 0)) conv_backward_bias(g.N, g.K, P, dy, db);
   if (g.N == 0 || P == 0 || WN == 0) return true;

@@ -6,7 +6,8 @@
 // run kL tiles at a time as plain loops over lanes, which GCC vectorises at the baseline ISA
 // (x86/ has AVX2 and AVX-512 twins). Every output element goes through the same operations
 // whatever the block's thread, and GEMM columns do not depend on how the product is split,
-// so results do not depend on the thread count.
+// so results do not depend on the thread count. The weight gradient (at the end) runs on the
+// same input transform, a dy tile transform and 36 GEMMs per block summed over tiles.
 #include "winograd.h"
 
 #include <algorithm>
@@ -109,6 +110,38 @@ void transform_weight(int64_t k0, int64_t k1, int64_t K, int64_t C, const float*
   }
 }
 
+// The weight gradient's transforms. By the trilinearity of the forward's
+// y = A^T [(G g G^T) . (B^T d B)] A, the gradient of sum(dy * y) over g is
+// G^T [(A dy A^T) . (B^T d B)] G: the same input transform, dy's 4x4 tile taken to 6x6 by A
+// (the transpose of the output transform) and the 6x6 sum reduced to 3x3 by G^T.
+// out[r * os + l] = (A in)[r], r < 6, for the kL lanes l, in[r * is + l], r < 4.
+inline void grad_1d(const float* __restrict in, int64_t is, float* __restrict out,
+                    int64_t os) {
+  for (int64_t l = 0; l < kL; ++l) {
+    const float d0 = in[l], d1 = in[is + l], d2 = in[2 * is + l], d3 = in[3 * is + l];
+    const float e = d0 + d2, o = d1 + d3;
+    out[l] = d0;
+    out[os + l] = e + o;
+    out[2 * os + l] = e - o;
+    out[3 * os + l] = (d0 + 2.f * d1) + (4.f * d2 + 8.f * d3);
+    out[4 * os + l] = (d0 - 0.5f * d1) + (0.25f * d2 - 0.125f * d3);
+    out[5 * os + l] = d3;
+  }
+}
+
+// out[r * os + l] = (G^T in)[r], r < 3, for lanes l < n, in[r * is + l], r < 6.
+inline void reduce_1d(const float* __restrict in, int64_t is, float* __restrict out,
+                      int64_t os, int64_t n) {
+  for (int64_t l = 0; l < n; ++l) {
+    const float m0 = in[l], m1 = in[is + l], m2 = in[2 * is + l];
+    const float m3 = in[3 * is + l], m4 = in[4 * is + l], m5 = in[5 * is + l];
+    const float sm = m1 + m2, d = m2 - m1;
+    out[l] = m0 + d * (1.f / 3) + (m3 - 16.f * m4) * (1.f / 15);
+    out[os + l] = sm * (-1.f / 3) + (2.f * m3 + 8.f * m4) * (1.f / 15);
+    out[2 * os + l] = d * (1.f / 3) + (4.f * m3 - 4.f * m4) * (1.f / 15) + m5;
+  }
+}
+
 // Tile t of the batch: image n, top-left output position (oh0, ow0).
 struct Tile {
   int64_t n, oh0, ow0;
@@ -117,6 +150,48 @@ inline Tile tile_at(int64_t t, int64_t TW, int64_t TI) {
   const int64_t r = t % TI;
   return {t / TI, r / TW * 4, r % TW * 4};
 }
+
+// D [36][K][ld] (matrices ds apart): D[xi][k][t - t0] = (A dy_t A^T)[xi] for the 4x4 tiles of
+// dy [N, K, OH, OW] (zero past OH, OW), tiles t0 .. t0 + nt - 1; columns up to nt rounded up
+// to kL are written (zero past nt).
+}  // namespace
+
+void winograd_grad_block__scalar(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
+                                 float* D, int64_t ld, int64_t ds) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
+  alignas(64) float d[16 * kL];
+  alignas(64) float t[24 * kL];
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = std::min(kL, nt - q);
+    int64_t base[kL], rows[kL], cols[kL];
+    for (int64_t l = 0; l < nl; ++l) {
+      const Tile tl = tile_at(t0 + q + l, TW, TI);
+      base[l] = tl.n * g.K * P + tl.oh0 * g.OW + tl.ow0;
+      rows[l] = std::min<int64_t>(4, g.OH - tl.oh0);
+      cols[l] = std::min<int64_t>(4, g.OW - tl.ow0);
+    }
+    for (int64_t l = nl; l < kL; ++l) base[l] = rows[l] = cols[l] = 0;
+    for (int64_t k = 0; k < g.K; ++k) {
+      for (int64_t l = 0; l < kL; ++l) {
+        const float* p = dy + base[l] + k * P;
+        if (rows[l] == 4 && cols[l] == 4) {
+          for (int64_t i = 0; i < 4; ++i)
+            for (int64_t j = 0; j < 4; ++j) d[(i * 4 + j) * kL + l] = p[i * g.OW + j];
+          continue;
+        }
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t j = 0; j < 4; ++j)
+            d[(i * 4 + j) * kL + l] = i < rows[l] && j < cols[l] ? p[i * g.OW + j] : 0.f;
+      }
+      // t = A d (along i), then D = t A^T (along j), written at D[(i * 6 + j)][k][q + l]
+      for (int64_t j = 0; j < 4; ++j) grad_1d(d + j * kL, 4 * kL, t + j * kL, 4 * kL);
+      float* o = D + k * ld + q;
+      for (int64_t i = 0; i < 6; ++i) grad_1d(t + i * 4 * kL, kL, o + i * 6 * ds, ds);
+    }
+  }
+}
+
+namespace {
 
 }  // namespace
 
@@ -196,12 +271,12 @@ void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t 
 namespace {
 
 const WinogradKernels kBaseline = {"baseline", winograd_input_block__scalar,
-                                   winograd_output_block__scalar};
+                                   winograd_output_block__scalar, winograd_grad_block__scalar};
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 const WinogradKernels kAvx2Fma = {"avx2-fma", winograd_input_block__avx2_fma,
-                                  winograd_output_block__avx2_fma};
+                                  winograd_output_block__avx2_fma, winograd_grad_block__scalar};
 const WinogradKernels kAvx512 = {"avx512", winograd_input_block__avx512,
-                                 winograd_output_block__avx512};
+                                 winograd_output_block__avx512, winograd_grad_block__avx512};
 #endif
 
 // The twin of the GEMM table's ISA (so NEURITE_ISA caps both).
@@ -335,6 +410,118 @@ bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g
       }
     }
   });
+  return true;
+}
+
+
+// Measured against the row-column path (native/bench/winograd_bench.cc): see winograd.h.
+bool winograd_weight_applicable(const Conv2dGeom& g) {
+  return winograd_applicable(g) && g.K * g.C <= kWeightGradMaxKC;
+}
+
+bool conv2d_backward_weight_winograd(const Conv2dGeom& g, const float* x, const float* dy,
+                                     float* dw, float* db) {
+  return conv2d_backward_weight_winograd_with(winograd_kernels(), g, x, dy, dw, db);
+}
+
+// Tiles are cut into blocks of Tb; the blocks into `slots` runs of consecutive blocks, each
+// summing its 36 products M[xi] += D[xi] · V[xi]^T (K x C) and its bias partial on one thread;
+// slots are then added in order. Slot count and block size follow from the geometry alone,
+// so the result is bitwise the same for any thread count.
+bool conv2d_backward_weight_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
+                                          const float* x, const float* dy, float* dw,
+                                          float* db) {
+  NEURITE_ASSERT(g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1);
+  NEURITE_ASSERT(g.G == 1 && g.pt >= 0 && g.pl >= 0);
+  const int64_t KC = g.K * g.C;
+  const int64_t T = g.N * ((g.OH + 3) / 4) * ((g.OW + 3) / 4);
+  if (T == 0 || KC == 0) {  // no tiles or no weights: dw is empty or zero, db sums dy
+    for (int64_t i = 0; i < 9 * KC; ++i) dw[i] = 0.f;
+    const int64_t P = g.OH * g.OW;
+    if (db)
+      for (int64_t k = 0; k < g.K; ++k) {
+        double v = 0.0;
+        for (int64_t n = 0; n < g.N; ++n)
+          for (int64_t p = 0; p < P; ++p) v += dy[(n * g.K + k) * P + p];
+        db[k] = static_cast<float>(v);
+      }
+    return true;
+  }
+  // blocks of V and D, 36 * (C + K) * Tb floats, about 2 MiB: the GEMMs' depth is Tb (measured
+  // on C, K = 32..128: 1 MiB is as fast on LeNet's 32 -> 64, 20% slower at 128 -> 128)
+  const int64_t cache = (int64_t{1} << 19) / (kXi * (g.C + g.K));
+  const int64_t Tb = std::max<int64_t>(32, std::min<int64_t>(256, cache)) / kL * kL;
+  const int64_t blocks = (T + Tb - 1) / Tb;
+  // each slot holds 36 * K * C floats: at most 4 slots (8 sum slower, with no better balance on
+  // 2 threads) and 8M floats in all
+  const int64_t ms = (KC + 15) / 16 * 16 + 16;
+  const int64_t slots = std::max<int64_t>(
+      1, std::min<int64_t>({blocks, 4, (int64_t{1} << 23) / (kXi * ms)}));
+  const int64_t ld = odd16(Tb), vs = odd16(g.C * ld), ds = odd16(g.K * ld);
+  const int64_t chunks = parallel_chunks(slots, 1), per = kXi * (vs + ds);
+  const int64_t mf = slots * kXi * ms;
+  const int64_t bf = db ? (slots * g.K * 2 + 15) / 16 * 16 : 0;  // bias partials: doubles
+  float* ws = workspace(mf + bf + chunks * per);
+  if (!ws) return false;
+  float* Ms = ws;
+  double* bparts = reinterpret_cast<double*>(ws + mf);  // mf is a multiple of 16 floats
+  std::atomic<int64_t> next{0};
+  parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      float* V = ws + mf + bf + c * per;
+      float* D = V + kXi * vs;
+      for (int64_t s = next.fetch_add(1); s < slots; s = next.fetch_add(1)) {
+        float* M = Ms + s * kXi * ms;
+        double* bs = db ? bparts + s * g.K : nullptr;
+        if (bs)
+          for (int64_t k = 0; k < g.K; ++k) bs[k] = 0.0;
+        const int64_t b0 = s * blocks / slots, b1 = (s + 1) * blocks / slots;
+        for (int64_t b = b0; b < b1; ++b) {
+          const int64_t t0 = b * Tb, nt = std::min(Tb, T - t0);
+          wk.input(g, x, t0, nt, V, ld, vs);
+          wk.grad(g, dy, t0, nt, D, ld, ds);
+          gemm_strided_batched(kXi, false, true, g.K, g.C, nt, 1.f, D, ld, ds, V, ld, vs,
+                               b == b0 ? 0.f : 1.f, M, g.C, ms);
+          // (A dy A^T)[1][1] is the sum of the tile: the bias gradient
+          if (bs)
+            for (int64_t k = 0; k < g.K; ++k) {
+              const float* r = D + 7 * ds + k * ld;
+              float acc = 0.f;
+              for (int64_t t = 0; t < nt; ++t) acc += r[t];
+              bs[k] += acc;
+            }
+        }
+      }
+    }
+  });
+  // dw[k, c] = G^T (sum over slots of M[.][k, c]) G, kE pairs (k, c) at a time
+  constexpr int64_t kE = 64;
+  parallel_for((KC + kE - 1) / kE, 1, [&](int64_t b0, int64_t b1) {
+    alignas(64) float m[kXi * kE], t[18 * kE], o[9 * kE];
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t e0 = b * kE, ne = std::min(kE, KC - e0);
+      for (int64_t xi = 0; xi < kXi; ++xi) {
+        float* __restrict mx = m + xi * kE;
+        const float* __restrict m0 = Ms + xi * ms + e0;
+        for (int64_t e = 0; e < ne; ++e) mx[e] = m0[e];
+        for (int64_t sl = 1; sl < slots; ++sl) {
+          const float* __restrict ms_ = Ms + (sl * kXi + xi) * ms + e0;
+          for (int64_t e = 0; e < ne; ++e) mx[e] += ms_[e];
+        }
+      }
+      // t[u][j] = (G^T m[., j])[u], then o[u][v] = (G^T t[u][.])[v]
+      for (int64_t j = 0; j < 6; ++j) reduce_1d(m + j * kE, 6 * kE, t + j * kE, 6 * kE, ne);
+      for (int64_t u = 0; u < 3; ++u) reduce_1d(t + u * 6 * kE, kE, o + u * 3 * kE, kE, ne);
+      for (int64_t e = 0; e < ne; ++e)
+        for (int64_t r = 0; r < 9; ++r) dw[(e0 + e) * 9 + r] = o[r * kE + e];
+    }
+  });
+  if (db)
+    for (int64_t k = 0; k < g.K; ++k) {
+      double v = 0.0;
+      for (int64_t s = 0; s < slots; ++s) v += bparts[s * g.K + k];
+      db[k] = static_cast<float>(v);
+    }
   return true;
 }
 

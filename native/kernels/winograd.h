@@ -24,6 +24,18 @@ bool winograd_applicable(const Conv2dGeom& g);
 bool conv2d_forward_winograd(const Conv2dGeom& g, const float* x, const float* w,
                              const float* bias, float* y);
 
+// The weight (and bias) gradient of conv2d on the same transforms: with D = A dy_t A^T and
+// V = B^T d_t B over the output tiles t, dw[k, c] = G^T (sum_t D[k] . V[c]) G, run as 36
+// GEMMs per block of tiles (K x C += K x Tb times Tb x C). Applicable where the forward is
+// and K * C <= kWeightGradMaxKC (its per-slot sums, 36 * K * C floats, stay small).
+constexpr int64_t kWeightGradMaxKC = 128 * 128;
+bool winograd_weight_applicable(const Conv2dGeom& g);
+// dw [K, C, 3, 3] and db [K] (may be null), both overwritten, from x [N, C, H, W] and
+// dy [N, K, OH, OW]; g as for conv2d_forward_winograd. Same workspace, threading and
+// determinism contract (its workspace also holds up to 8M floats of slot sums).
+bool conv2d_backward_weight_winograd(const Conv2dGeom& g, const float* x, const float* dy,
+                                     float* dw, float* db);
+
 // Twins of the tile transforms, the largest cost after the GEMMs: the portable baseline
 // (winograd.cc, loops over 16 tiles GCC vectorises at SSE2), AVX2/FMA and AVX-512
 // (x86/winograd_avx2_fma.cc, x86/winograd_avx512.cc: gathers and masked stores);
@@ -42,10 +54,16 @@ using WinogradInputBlock = void (*)(const Conv2dGeom& g, const float* x, int64_t
 using WinogradOutputBlock = void (*)(const Conv2dGeom& g, const float* M, int64_t ld,
                                      int64_t ms, int64_t t0, int64_t nt, const float* bias,
                                      float* y);
+//   D  [36][K][ld]  out, matrices ds apart: D[xi][k][t - t0] = (A dy_t A^T)[xi] for the 4x4
+//                   tiles of dy [N, K, OH, OW] (zero past OH x OW); columns up to nt rounded
+//                   up to 16 may be written (ld must allow it).
+using WinogradGradBlock = void (*)(const Conv2dGeom& g, const float* dy, int64_t t0,
+                                   int64_t nt, float* D, int64_t ld, int64_t ds);
 struct WinogradKernels {
   const char* isa;  // "avx512", "avx2-fma" or "baseline"
   WinogradInputBlock input;
   WinogradOutputBlock output;
+  WinogradGradBlock grad;  // the weight gradient's dy transform
 };
 // The baseline always exists; AVX2/FMA is null when the CPU lacks AVX2 or FMA, AVX-512 when
 // the CPU (or OS) lacks AVX-512F.
@@ -56,10 +74,19 @@ const WinogradKernels* winograd_kernels_avx512();
 bool conv2d_forward_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
                                   const float* x, const float* w, const float* bias, float* y);
 
+// conv2d_backward_weight_winograd with given transforms (tests compare the twins).
+bool conv2d_backward_weight_winograd_with(const WinogradKernels& wk, const Conv2dGeom& g,
+                                          const float* x, const float* dy, float* dw,
+                                          float* db);
+
 void winograd_input_block__scalar(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
                                   float* V, int64_t ld, int64_t vs);
 void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t ld, int64_t ms,
                                    int64_t t0, int64_t nt, const float* bias, float* y);
+void winograd_grad_block__scalar(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
+                                 float* D, int64_t ld, int64_t ds);
+void winograd_grad_block__avx512(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
+                                 float* D, int64_t ld, int64_t ds);
 void winograd_input_block__avx2_fma(const Conv2dGeom& g, const float* x, int64_t t0,
                                     int64_t nt, float* V, int64_t ld, int64_t vs);
 void winograd_output_block__avx2_fma(const Conv2dGeom& g, const float* M, int64_t ld,

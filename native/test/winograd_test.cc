@@ -139,6 +139,81 @@ void check(const Conv2dGeom& g, bool with_bias, bool print = false, float x_shif
   }
 }
 
+double g_w_max_rel = 0;  // weight gradient: max |err| / the kernel's largest sum |terms|
+
+// conv2d_backward_weight_winograd against sums in double: dw[k, c, i, j] = sum over n, oh, ow
+// of dy[n, k, oh, ow] * x[n, c, oh - pt + i, ow - pl + j], db[k] = sum of dy[., k]. dw sums
+// N * OH * OW products, and the transforms mix the 9 sums of a kernel, so the bound scales
+// with the largest sum of magnitudes |terms| among those 9: |err| <= 1e-6 + 2e-5 |terms|.
+void check_weight(const Conv2dGeom& g, bool with_bias) {
+  const std::string name = std::string(g_wk->isa) + " weight gradient " + describe(g, with_bias);
+  const int64_t P = g.OH * g.OW, nw = g.K * g.C * 9;
+  const auto x = uniform(g.N * g.C * g.H * g.W, 1.f);
+  const auto dy = uniform(g.N * g.K * P, 1.f);
+  std::vector<double> ref(static_cast<size_t>(nw)), mag(static_cast<size_t>(nw)), rb(g.K);
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t k = 0; k < g.K; ++k)
+      for (int64_t oh = 0; oh < g.OH; ++oh)
+        for (int64_t ow = 0; ow < g.OW; ++ow) {
+          const double d = dy[((n * g.K + k) * g.OH + oh) * g.OW + ow];
+          rb[k] += d;
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t i = 0; i < 3; ++i) {
+              const int64_t ih = oh - g.pt + i;
+              if (ih < 0 || ih >= g.H) continue;
+              for (int64_t j = 0; j < 3; ++j) {
+                const int64_t iw = ow - g.pl + j;
+                if (iw < 0 || iw >= g.W) continue;
+                const double t = d * x[((n * g.C + c) * g.H + ih) * g.W + iw];
+                ref[((k * g.C + c) * 3 + i) * 3 + j] += t;
+                mag[((k * g.C + c) * 3 + i) * 3 + j] += std::fabs(t);
+              }
+            }
+        }
+  std::vector<float> w[3], b[3];
+  bool ok = true;
+  for (int th = 1; th <= 3; ++th) {
+    w[th - 1].assign(nw + 1, NAN);
+    b[th - 1].assign(g.K + 1, NAN);
+    w[th - 1][nw] = b[th - 1][g.K] = 12345.f;  // guards
+    neurite::set_num_threads(th);
+    ok = neurite::conv2d_backward_weight_winograd_with(*g_wk, g, x.data(), dy.data(),
+                                                       w[th - 1].data(),
+                                                       with_bias ? b[th - 1].data() : nullptr) &&
+         ok;
+  }
+  neurite::set_num_threads(2);
+  expect(ok, name, "returned false");
+  expect(w[0][nw] == 12345.f && w[1][nw] == 12345.f && w[2][nw] == 12345.f &&
+             b[0][g.K] == 12345.f && b[1][g.K] == 12345.f && b[2][g.K] == 12345.f,
+         name, "wrote past dw or db");
+  int64_t bad = -1;
+  for (int64_t i = 0; i < nw; ++i) {
+    // the transforms mix a kernel's 9 sums: scale by the largest of them
+    double scale = 0;
+    for (int64_t r = i / 9 * 9; r < i / 9 * 9 + 9; ++r) scale = std::max(scale, mag[r]);
+    const double e = std::fabs(double(w[0][i]) - ref[i]);
+    if (!(e <= 1e-6 + 2e-5 * scale) && bad < 0) bad = i;
+    if (scale > 0) g_w_max_rel = std::max(g_w_max_rel, e / scale);
+  }
+  char detail[200] = "";
+  if (bad >= 0)
+    std::snprintf(detail, sizeof detail, "dw[%lld] = %.8g, reference %.8g (|terms| %.4g)",
+                  (long long)bad, w[0][bad], ref[bad], mag[bad]);
+  expect(bad < 0, name, detail);
+  if (with_bias) {
+    int64_t badb = -1;
+    for (int64_t k = 0; k < g.K; ++k)
+      if (!(std::fabs(b[0][k] - rb[k]) <= 1e-5 * (1 + g.N * P)) && badb < 0) badb = k;
+    expect(badb < 0, name, "db differs from the sum of dy");
+  }
+  expect(std::memcmp(w[0].data(), w[1].data(), nw * sizeof(float)) == 0 &&
+             std::memcmp(w[0].data(), w[2].data(), nw * sizeof(float)) == 0 &&
+             (!with_bias || (std::memcmp(b[0].data(), b[1].data(), g.K * sizeof(float)) == 0 &&
+                             std::memcmp(b[0].data(), b[2].data(), g.K * sizeof(float)) == 0)),
+         name, "1, 2 and 3 threads differ");
+}
+
 void run_cases() {
   // sizes and paddings: odd / even, output sizes off the tile grid, 'same', 'valid', the
   // backward-input form (pt = pl = 2, output larger than the input), asymmetric padding
@@ -148,7 +223,9 @@ void run_cases() {
         for (int64_t pb : {0, 1, 2}) {
           const int64_t OH = H + p + pb - 2, OW = W + p + pb - 2;
           if (OH < 1 || OW < 1) continue;
-          check(geom(1 + (H + W) % 3, 2 + W % 3, H, W, 3 + H % 2, p, p, OH, OW), (H + p) % 2);
+          const Conv2dGeom g = geom(1 + (H + W) % 3, 2 + W % 3, H, W, 3 + H % 2, p, p, OH, OW);
+          check(g, (H + p) % 2);
+          check_weight(g, (H + pb) % 2);
         }
       }
     }
@@ -164,6 +241,15 @@ void run_cases() {
   check(geom(2, 9, 7, 8, 5, 4, 3, 13, 9), true);    // padding beyond the kernel: zero tiles
   check(geom(3, 8, 12, 11, 6, 1, 0, 5, 7), false);  // output cropped well inside the input
   check(geom(2, 0, 5, 5, 3, 1, 1, 5, 5), true);  // C = 0: bias only
+  // the weight gradient on shapes with many tiles, slots and blocks
+  check_weight(geom(64, 32, 13, 13, 64, 0, 0, 11, 11), true);  // LeNet conv2
+  check_weight(geom(4, 64, 32, 32, 64, 1, 1, 32, 32), true);   // the bench shape, small batch
+  check_weight(geom(3, 5, 9, 14, 7, 0, 2, 9, 14), true);
+  check_weight(geom(2, 17, 15, 12, 19, 2, 1, 14, 11), false);
+  check_weight(geom(2, 9, 7, 8, 5, 4, 3, 13, 9), true);    // padding beyond the kernel
+  check_weight(geom(3, 8, 12, 11, 6, 1, 0, 5, 7), false);  // output cropped inside the input
+  check_weight(geom(2, 0, 5, 5, 3, 1, 1, 5, 5), true);     // C = 0: db only
+  check_weight(geom(2, 8, 0, 5, 3, 0, 0, 0, 3), true);     // no output rows: zeros
   // accuracy at O(1) values as C grows
   std::printf("%s accuracy (inputs in [-1, 1], weights in [-1, 1] / sqrt(9C)):\n", g_wk->isa);
   for (int64_t C : {64, 128, 256, 512})
@@ -208,5 +294,7 @@ int main() {
   }
   std::printf("max |err| %.2e, max |err| / max(1, |ref|) %.2e over all cases\n", g_max_abs,
               g_max_rel);
+  std::printf("weight gradient: max |err| / the kernel's largest sum |terms| %.2e over all cases\n",
+              g_w_max_rel);
   return neurite_test::finish();
 }

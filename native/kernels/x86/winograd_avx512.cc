@@ -76,6 +76,22 @@ bool lanes_at(int64_t t, int64_t nl, int64_t TW, int64_t TI, int64_t r_shift, in
   return true;
 }
 
+// o = A d (6 rows from 4) for four vectors of 16 lanes: the weight gradient's dy transform.
+inline void grad_1d(const __m512* d, __m512* o) {
+  const __m512 two = _mm512_set1_ps(2.f), four = _mm512_set1_ps(4.f);
+  const __m512 eight = _mm512_set1_ps(8.f), half = _mm512_set1_ps(0.5f);
+  const __m512 quarter = _mm512_set1_ps(0.25f), eighth = _mm512_set1_ps(0.125f);
+  const __m512 e = _mm512_add_ps(d[0], d[2]), od = _mm512_add_ps(d[1], d[3]);
+  o[0] = d[0];
+  o[1] = _mm512_add_ps(e, od);
+  o[2] = _mm512_sub_ps(e, od);
+  o[3] = _mm512_add_ps(_mm512_fmadd_ps(two, d[1], d[0]), _mm512_fmadd_ps(eight, d[3],
+                                                                          _mm512_mul_ps(four, d[2])));
+  o[4] = _mm512_add_ps(_mm512_fnmadd_ps(half, d[1], d[0]),
+                       _mm512_fnmadd_ps(eighth, d[3], _mm512_mul_ps(quarter, d[2])));
+  o[5] = d[3];
+}
+
 }  // namespace
 
 void winograd_input_block__avx512(const Conv2dGeom& g, const float* x, int64_t t0, int64_t nt,
@@ -169,6 +185,38 @@ void winograd_output_block__avx512(const Conv2dGeom& g, const float* M, int64_t 
         }
         for (int64_t l = 0; l < nl; ++l)
           if (i < rows[l]) _mm512_mask_storeu_ps(yk + base[l], mask[l], r[l % 4]);
+      }
+    }
+  }
+}
+
+void winograd_grad_block__avx512(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
+                                 float* D, int64_t ld, int64_t ds) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = min64(kL, nt - q);
+    Lanes L;
+    if (!lanes_at(t0 + q, nl, TW, TI, 0, 0, g.OH, g.OW, g.K * P, g.OW, &L)) {
+      winograd_grad_block__scalar(g, dy, t0 + q, nl, D + q, ld, ds);
+      continue;
+    }
+    for (int64_t k = 0; k < g.K; ++k) {
+      const float* dk = dy + L.n0 * g.K * P + k * P;
+      __m512 r[24];  // r[i * 6 + j] = (d A^T)[i][j]: rows transformed first
+      for (int i = 0; i < 4; ++i) {
+        __m512 d[4];
+        for (int j = 0; j < 4; ++j) {
+          const __m512i idx = _mm512_add_epi32(L.off, _mm512_set1_epi32(int32_t(i * g.OW + j)));
+          d[j] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), L.row[i] & L.col[j], idx, dk, 4);
+        }
+        grad_1d(d, r + i * 6);
+      }
+      float* o = D + k * ld + q;
+      for (int j = 0; j < 6; ++j) {
+        __m512 col[4], w[6];
+        for (int i = 0; i < 4; ++i) col[i] = r[i * 6 + j];
+        grad_1d(col, w);
+        for (int i = 0; i < 6; ++i) _mm512_storeu_ps(o + (i * 6 + j) * ds, w[i]);
       }
     }
   }
