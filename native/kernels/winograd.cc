@@ -274,7 +274,8 @@ const WinogradKernels kBaseline = {"baseline", winograd_input_block__scalar,
                                    winograd_output_block__scalar, winograd_grad_block__scalar};
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
 const WinogradKernels kAvx2Fma = {"avx2-fma", winograd_input_block__avx2_fma,
-                                  winograd_output_block__avx2_fma, winograd_grad_block__scalar};
+                                  winograd_output_block__avx2_fma,
+                                  winograd_grad_block__avx2_fma};
 const WinogradKernels kAvx512 = {"avx512", winograd_input_block__avx512,
                                  winograd_output_block__avx512, winograd_grad_block__avx512};
 #endif

@@ -85,6 +85,8 @@ void winograd_output_block__scalar(const Conv2dGeom& g, const float* M, int64_t 
                                    int64_t t0, int64_t nt, const float* bias, float* y);
 void winograd_grad_block__scalar(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
                                  float* D, int64_t ld, int64_t ds);
+void winograd_grad_block__avx2_fma(const Conv2dGeom& g, const float* dy, int64_t t0,
+                                   int64_t nt, float* D, int64_t ld, int64_t ds);
 void winograd_grad_block__avx512(const Conv2dGeom& g, const float* dy, int64_t t0, int64_t nt,
                                  float* D, int64_t ld, int64_t ds);
 void winograd_input_block__avx2_fma(const Conv2dGeom& g, const float* x, int64_t t0,

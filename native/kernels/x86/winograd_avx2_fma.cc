@@ -46,6 +46,22 @@ inline void output_1d(const __m256* m, __m256* o) {
   o[3] = _mm256_add_ps(_mm256_fnmadd_ps(eighth, m[4], _mm256_fmadd_ps(eight, m[3], d12)), m[5]);
 }
 
+// o = A d (6 rows from 4) for four vectors of 8 lanes: the weight gradient's dy transform.
+inline void grad_1d(const __m256* d, __m256* o) {
+  const __m256 two = _mm256_set1_ps(2.f), four = _mm256_set1_ps(4.f);
+  const __m256 eight = _mm256_set1_ps(8.f), half = _mm256_set1_ps(0.5f);
+  const __m256 quarter = _mm256_set1_ps(0.25f), eighth = _mm256_set1_ps(0.125f);
+  const __m256 e = _mm256_add_ps(d[0], d[2]), od = _mm256_add_ps(d[1], d[3]);
+  o[0] = d[0];
+  o[1] = _mm256_add_ps(e, od);
+  o[2] = _mm256_sub_ps(e, od);
+  o[3] = _mm256_add_ps(_mm256_fmadd_ps(two, d[1], d[0]),
+                       _mm256_fmadd_ps(eight, d[3], _mm256_mul_ps(four, d[2])));
+  o[4] = _mm256_add_ps(_mm256_fnmadd_ps(half, d[1], d[0]),
+                       _mm256_fnmadd_ps(eighth, d[3], _mm256_mul_ps(quarter, d[2])));
+  o[5] = d[3];
+}
+
 }  // namespace
 
 void winograd_input_block__avx2_fma(const Conv2dGeom& g, const float* x, int64_t t0,
@@ -148,6 +164,58 @@ void winograd_output_block__avx2_fma(const Conv2dGeom& g, const float* M, int64_
         float* yk = y + k * P + i * g.OW;
         for (int64_t l = 0; l < nl; ++l)
           if (i < rows[l]) _mm256_maskstore_ps(yk + base[l], mask[l], r[l % 4]);
+      }
+    }
+  }
+}
+
+void winograd_grad_block__avx2_fma(const Conv2dGeom& g, const float* dy, int64_t t0,
+                                   int64_t nt, float* D, int64_t ld, int64_t ds) {
+  const int64_t TW = (g.OW + 3) / 4, TI = (g.OH + 3) / 4 * TW, P = g.OH * g.OW;
+  const int64_t lim = INT32_MAX / 2;
+  for (int64_t q = 0; q < nt; q += kL) {
+    const int64_t nl = min64(kL, nt - q);
+    // as in the input transform: 32-bit offsets checked per 16 tiles
+    const int64_t q16 = q / 16 * 16, n16 = min64(16, nt - q16);
+    const int64_t n0 = (t0 + q16) / TI, n1 = (t0 + q16 + n16 - 1) / TI;
+    if ((n1 - n0 + 1) * g.K * P > lim || 4 * g.OW + 4 > lim) {
+      if (q == q16) winograd_grad_block__scalar(g, dy, t0 + q, n16, D + q, ld, ds);
+      continue;
+    }
+    alignas(32) int32_t off[kL] = {0}, rm[4][kL] = {{0}}, cm[4][kL] = {{0}};
+    for (int64_t l = 0; l < nl; ++l) {
+      const int64_t t = t0 + q + l, r = t % TI;
+      const int64_t oh0 = r / TW * 4, ow0 = r % TW * 4;
+      off[l] = int32_t((t / TI - n0) * g.K * P + oh0 * g.OW + ow0);
+      for (int i = 0; i < 4; ++i) {
+        rm[i][l] = oh0 + i < g.OH ? -1 : 0;
+        cm[i][l] = ow0 + i < g.OW ? -1 : 0;
+      }
+    }
+    const __m256i voff = _mm256_load_si256(reinterpret_cast<const __m256i*>(off));
+    __m256 mask[16];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j)
+        mask[i * 4 + j] = _mm256_castsi256_ps(
+            _mm256_and_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(rm[i])),
+                             _mm256_load_si256(reinterpret_cast<const __m256i*>(cm[j]))));
+    for (int64_t k = 0; k < g.K; ++k) {
+      const float* dk = dy + n0 * g.K * P + k * P;
+      __m256 r[24];  // r[i * 6 + j] = (d A^T)[i][j]: rows transformed first
+      for (int i = 0; i < 4; ++i) {
+        __m256 d[4];
+        for (int j = 0; j < 4; ++j) {
+          const __m256i idx = _mm256_add_epi32(voff, _mm256_set1_epi32(int32_t(i * g.OW + j)));
+          d[j] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), dk, idx, mask[i * 4 + j], 4);
+        }
+        grad_1d(d, r + i * 6);
+      }
+      float* o = D + k * ld + q;
+      for (int j = 0; j < 6; ++j) {
+        __m256 col[4], w[6];
+        for (int i = 0; i < 4; ++i) col[i] = r[i * 6 + j];
+        grad_1d(col, w);
+        for (int i = 0; i < 6; ++i) _mm256_storeu_ps(o + (i * 6 + j) * ds, w[i]);
       }
     }
   }
