@@ -2,7 +2,9 @@
 // record), as their torch.nn namesakes. Children are named '0', '1', ... or by their keys,
 // so stateDict() keys read `0.weight`, `encoder.bias` as in PyTorch.
 import type { Tensor } from '../tensor';
+import { ReLU } from './activation';
 import { Module } from './module';
+import { MaxPool1d, MaxPool2d } from './pooling';
 
 function checkModule(fn: string, arg: string, m: unknown): Module {
   if (!(m instanceof Module)) {
@@ -16,6 +18,25 @@ function indexOf(fn: string, index: number, length: number): number {
     throw new RangeError(`${fn}: index must be an integer in [${-length}, ${length - 1}], got ${index}`);
   }
   return index < 0 ? index + length : index;
+}
+
+/**
+ * Whether a's output goes straight into b where a is a ReLU and b a max pool without padding.
+ * ReLU is non-decreasing, so it commutes with max: max(relu(x)) = relu(max(x)) exactly, and
+ * every window holds input elements (no -inf padding), so pooling first, then ReLU on the
+ * pooled (4x smaller for 2x2) output gives the same values and the same gradients (where the
+ * two orders pick different window elements the maximum is <= 0 and the gradient is 0 either
+ * way; NaN propagates in both), bit for bit, with far less memory traffic.
+ */
+function poolFirst(a: Module, b: Module, x: Tensor): boolean {
+  if (a.constructor !== ReLU || x.dtype !== 'float32') return false;
+  if (b.constructor !== MaxPool2d && b.constructor !== MaxPool1d) return false;
+  // a forward replaced on the instance is user code that must see the ReLU's real input
+  if (Object.prototype.hasOwnProperty.call(a, 'forward') || Object.prototype.hasOwnProperty.call(b, 'forward')) {
+    return false;
+  }
+  const p = (b as MaxPool1d | MaxPool2d).options.padding ?? 0;
+  return Array.isArray(p) ? p.every((v) => v === 0) : p === 0;
 }
 
 /**
@@ -57,10 +78,25 @@ export class Sequential extends Module {
 
   resetParameters(): void {}
 
-  /** Feeds input through each module in order. Shape: as the modules give. */
+  /**
+   * Feeds input through each module in order. Shape: as the modules give. A ReLU followed by a
+   * MaxPool1d/MaxPool2d without padding runs pool first (same values and gradients; see
+   * poolFirst).
+   */
   forward(input: Tensor): Tensor {
     let x = input;
-    for (const m of this._modules.values()) if (m) x = m.forward(x) as Tensor;
+    const mods = [...this._modules.values()];
+    for (let i = 0; i < mods.length; i++) {
+      const m = mods[i];
+      if (!m) continue;
+      const next = mods[i + 1] ?? undefined;
+      if (next && poolFirst(m, next, x)) {
+        x = m.forward(next.forward(x) as Tensor) as Tensor;
+        i++;
+        continue;
+      }
+      x = m.forward(x) as Tensor;
+    }
     return x;
   }
 }
