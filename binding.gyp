@@ -6,7 +6,8 @@
       "sources": [
         "native/kernels/x86/gemm_6x16_avx2_fma.cc",
         "native/kernels/x86/vmath_avx2_fma.cc",
-        "native/kernels/x86/winograd_avx2_fma.cc"
+        "native/kernels/x86/winograd_avx2_fma.cc",
+        "native/kernels/x86/conv_pool_avx2_fma.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
@@ -17,7 +18,8 @@
       "type": "static_library",
       "sources": [
         "native/kernels/x86/gemm_12x32_avx512.cc",
-        "native/kernels/x86/winograd_avx512.cc"
+        "native/kernels/x86/winograd_avx512.cc",
+        "native/kernels/x86/conv_pool_avx512.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
@@ -45,6 +47,7 @@
         "native/binding/softmax.cc",
         "native/kernels/conv.cc",
         "native/kernels/conv_rows.cc",
+        "native/kernels/conv_pool.cc",
         "native/kernels/copy.cc",
         "native/kernels/elementwise.cc",
         "native/kernels/gemm.cc",

@@ -106,6 +106,24 @@ export interface NativeAddon {
   ): void;
   /** db[c] = sum over n, p of dy[n, c, p]. */
   convBackwardBias(db: F32, dy: F32, N: number, C: number, P: number): void;
+  /** y = max_pool2d(conv2d(x, w) + bias) without storing the convolution output; idx: argmax
+   *  offsets in the OH x OW convolution planes. */
+  conv2dMaxPoolForward(
+    y: F32, idx: I32, x: F32, w: F32, bias: F32 | null, N: number, C: number, H: number,
+    W: number, K: number, KH: number, KW: number, OH: number, OW: number, strideH: number,
+    strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number,
+    groups: number, poolKH: number, poolKW: number, poolStrideH: number, poolStrideW: number,
+    poolPadTop: number, poolPadBottom: number, poolPadLeft: number, poolPadRight: number,
+    poolDilationH: number, poolDilationW: number, POH: number, POW: number,
+  ): void;
+  /** dw, db of conv2dMaxPoolForward from the pooled gradient dy [N, K, P2] and idx (groups 1,
+   *  C·KH·KW < 64). */
+  conv2dMaxPoolBackwardWeight(
+    dw: F32, db: F32 | null, x: F32, dy: F32, idx: I32, N: number, C: number, H: number,
+    W: number, K: number, KH: number, KW: number, OH: number, OW: number, strideH: number,
+    strideW: number, padTop: number, padLeft: number, dilationH: number, dilationW: number,
+    groups: number, P2: number,
+  ): void;
   // --- pooling (native/binding/pool.cc) ---
   // x [planes, H, W] -> y [planes, OH, OW]; idx holds argmax offsets ih * W + iw (-1: none).
   maxPool2dForward(

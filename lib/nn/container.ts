@@ -1,8 +1,10 @@
 // Containers: Sequential (a chain), ModuleList (an indexed list) and ModuleDict (a keyed
 // record), as their torch.nn namesakes. Children are named '0', '1', ... or by their keys,
 // so stateDict() keys read `0.weight`, `encoder.bias` as in PyTorch.
+import { conv2dMaxPool2d } from '../ops/conv';
 import type { Tensor } from '../tensor';
 import { ReLU } from './activation';
+import { Conv2d } from './conv';
 import { Module } from './module';
 import { MaxPool1d, MaxPool2d } from './pooling';
 
@@ -20,23 +22,36 @@ function indexOf(fn: string, index: number, length: number): number {
   return index < 0 ? index + length : index;
 }
 
-/**
- * Whether a's output goes straight into b where a is a ReLU and b a max pool without padding.
- * ReLU is non-decreasing, so it commutes with max: max(relu(x)) = relu(max(x)) exactly, and
- * every window holds input elements (no -inf padding), so pooling first, then ReLU on the
- * pooled (4x smaller for 2x2) output gives the same values and the same gradients (where the
- * two orders pick different window elements the maximum is <= 0 and the gradient is 0 either
- * way; NaN propagates in both), bit for bit, with far less memory traffic.
- */
-function poolFirst(a: Module, b: Module, x: Tensor): boolean {
-  if (a.constructor !== ReLU || x.dtype !== 'float32') return false;
-  if (b.constructor !== MaxPool2d && b.constructor !== MaxPool1d) return false;
-  // a forward replaced on the instance is user code that must see the ReLU's real input
-  if (Object.prototype.hasOwnProperty.call(a, 'forward') || Object.prototype.hasOwnProperty.call(b, 'forward')) {
-    return false;
-  }
-  const p = (b as MaxPool1d | MaxPool2d).options.padding ?? 0;
+/** m is an instance of cls itself (a subclass may override forward) whose forward has not
+ *  been replaced on the instance: what it computes is known. */
+function plain(m: Module | undefined, cls: abstract new (...args: never[]) => Module): boolean {
+  return m !== undefined && m.constructor === cls && !Object.prototype.hasOwnProperty.call(m, 'forward');
+}
+
+function unpadded(pool: MaxPool1d | MaxPool2d): boolean {
+  const p = pool.options.padding ?? 0;
   return Array.isArray(p) ? p.every((v) => v === 0) : p === 0;
+}
+
+/**
+ * Whether a ReLU (a) feeds a max pool without padding (b). ReLU is non-decreasing, so it
+ * commutes with max: max(relu(x)) = relu(max(x)) exactly, and every window holds input
+ * elements (no -inf padding), so pooling first, then ReLU on the pooled (4x smaller for 2x2)
+ * output gives the same values and the same gradients (where the two orders pick different
+ * window elements the maximum is <= 0 and the gradient is 0 either way; NaN propagates in
+ * both), bit for bit, with far less memory traffic.
+ */
+function poolFirst(a: Module, b: Module | undefined, x: Tensor): boolean {
+  return plain(a, ReLU) && x.dtype === 'float32' &&
+    ((plain(b, MaxPool2d) && unpadded(b as MaxPool2d)) || (plain(b, MaxPool1d) && unpadded(b as MaxPool1d)));
+}
+
+/** A Conv2d's output pooled by a MaxPool2d in one op (conv2dMaxPool2d: the same values,
+ *  without storing the convolution output). */
+function convPool(conv: Conv2d, pool: MaxPool2d, x: Tensor): Tensor {
+  return conv2dMaxPool2d(x, conv.weight, conv.bias, {
+    stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups,
+  }, pool.options);
 }
 
 /**
@@ -79,9 +94,10 @@ export class Sequential extends Module {
   resetParameters(): void {}
 
   /**
-   * Feeds input through each module in order. Shape: as the modules give. A ReLU followed by a
-   * MaxPool1d/MaxPool2d without padding runs pool first (same values and gradients; see
-   * poolFirst).
+   * Feeds input through each module in order. Shape: as the modules give. Two patterns run
+   * faster with the same results: Conv2d -> MaxPool2d as one op (conv2dMaxPool2d), also when
+   * a ReLU sits between them, and ReLU -> MaxPool1d/MaxPool2d without padding as pool, then
+   * ReLU (see poolFirst).
    */
   forward(input: Tensor): Tensor {
     let x = input;
@@ -89,9 +105,22 @@ export class Sequential extends Module {
     for (let i = 0; i < mods.length; i++) {
       const m = mods[i];
       if (!m) continue;
-      const next = mods[i + 1] ?? undefined;
-      if (next && poolFirst(m, next, x)) {
-        x = m.forward(next.forward(x) as Tensor) as Tensor;
+      const a = mods[i + 1] ?? undefined;
+      const b = mods[i + 2] ?? undefined;
+      if (plain(m, Conv2d) && x.dtype === 'float32' && x.ndim === 4) {
+        if (plain(a, MaxPool2d)) {
+          x = convPool(m as Conv2d, a as MaxPool2d, x);
+          i += 1;
+          continue;
+        }
+        if (a && poolFirst(a, b, x) && plain(b, MaxPool2d)) {
+          x = a.forward(convPool(m as Conv2d, b as MaxPool2d, x)) as Tensor;
+          i += 2;
+          continue;
+        }
+      }
+      if (a && poolFirst(m, a, x)) {
+        x = m.forward(a.forward(x) as Tensor) as Tensor;
         i++;
         continue;
       }

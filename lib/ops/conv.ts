@@ -4,8 +4,9 @@
 // forward and weight gradient). 'same' at stride > 1 follows TensorFlow (DESIGN.md).
 import { native } from '../native';
 import { formatShape } from '../shape';
-import { record, Tensor, uninitialisedF32 } from '../tensor';
+import { allocateUninitialised, record, Tensor, uninitialisedF32 } from '../tensor';
 import { checkTensor } from './elementwise';
+import { type MaxPool2dOptions, windowGeom } from './pool';
 import { reshape } from './shape';
 
 export type Conv2dPadding =
@@ -81,34 +82,38 @@ function intList(fn: string, arg: string, v: unknown, count: number, min: number
 
 // --- the recorded op on native geometry ---------------------------------------------------
 
+/** conv2d's gradients for the output gradient d: [dx, dw, db] for the inputs `needs` asks. */
+function conv2dGrads(
+  x: Tensor, w: Tensor, b: Tensor | null, g: Geom, d: Float32Array, needs: readonly boolean[],
+): (Tensor | null)[] {
+  let dx: Tensor | null = null;
+  let dw: Tensor | null = null;
+  let db: Tensor | null = null;
+  if (needs[0]) {
+    const buf = uninitialisedF32(x.size);
+    native.conv2dBackwardInput(buf, d, f32(w), null, ...geomArgs(g));
+    dx = new Tensor(buf, x.shape);
+  }
+  // the weight gradient's pass over dy also sums it for the bias gradient
+  const dbuf = b && needs[2] ? new Float32Array(g.K) : null;
+  if (needs[1]) {
+    const buf = uninitialisedF32(w.size);
+    native.conv2dBackwardWeight(buf, dbuf, f32(x), d, ...geomArgs(g));
+    dw = new Tensor(buf, w.shape);
+  } else if (dbuf) {
+    native.convBackwardBias(dbuf, d, g.N, g.K, g.OH * g.OW);
+  }
+  if (b && dbuf) db = new Tensor(dbuf, b.shape);
+  return b ? [dx, dw, db] : [dx, dw];
+}
+
 /** y = conv2d(x, w) + b on 4-D tensors with resolved geometry; records the backward. */
 function conv2dCore(x: Tensor, w: Tensor, b: Tensor | null, g: Geom): Tensor {
   const y = uninitialisedF32(g.N * g.K * g.OH * g.OW);
   native.conv2dForward(y, f32(x), f32(w), b ? f32(b) : null, ...geomArgs(g));
   const out = new Tensor(y, [g.N, g.K, g.OH, g.OW]);
   const inputs = b ? [x, w, b] : [x, w];
-  return record(out, 'conv2d', inputs, (dy, needs) => {
-    const d = f32(dy);
-    let dx: Tensor | null = null;
-    let dw: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (needs[0]) {
-      const buf = uninitialisedF32(x.size);
-      native.conv2dBackwardInput(buf, d, f32(w), null, ...geomArgs(g));
-      dx = new Tensor(buf, x.shape);
-    }
-    // the weight gradient's pass over dy also sums it for the bias gradient
-    const dbuf = b && needs[2] ? new Float32Array(g.K) : null;
-    if (needs[1]) {
-      const buf = uninitialisedF32(w.size);
-      native.conv2dBackwardWeight(buf, dbuf, f32(x), d, ...geomArgs(g));
-      dw = new Tensor(buf, w.shape);
-    } else if (dbuf) {
-      native.convBackwardBias(dbuf, d, g.N, g.K, g.OH * g.OW);
-    }
-    if (b && dbuf) db = new Tensor(dbuf, b.shape);
-    return b ? [dx, dw, db] : [dx, dw];
-  });
+  return record(out, 'conv2d', inputs, (dy, needs) => conv2dGrads(x, w, b, g, f32(dy), needs));
 }
 
 /** y = convTranspose2d(x, w) + b: conv2d's adjoint for geometry g, where g describes the
@@ -356,4 +361,56 @@ export function convTranspose2d(
     sh: s[0], sw: s[1], pt: p[0], pl: p[1], dh: d[0], dw: d[1], G,
   };
   return convTranspose2dCore(x, w, b, g);
+}
+
+/**
+ * maxPool2d(conv2d(x, weight, bias, conv), pool) in one op, as nn.Sequential runs a Conv2d
+ * followed by a MaxPool2d: the convolution output is pooled a few images at a time while in
+ * cache and never stored. Forward values are conv2d's then maxPool2d's. The backward forms the
+ * convolution's output gradient (the pool's scatter) and runs conv2d's gradients on it, except
+ * when only the weight and bias need gradients (the first layer) and Cin/groups·KH·KW < 64
+ * with groups 1: each pooled gradient then multiplies the input patch under its argmax
+ * directly, without the mostly-zero gradient of the convolution output (the same sums in
+ * another order, in double). Where the dense form multiplies a zero gradient by a NaN or
+ * infinite input and gives NaN, as PyTorch does, this one stays finite.
+ * @internal used by nn.Sequential; x [N, Cin, H, W] only.
+ */
+export function conv2dMaxPool2d(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  conv: Conv2dOptions,
+  pool: MaxPool2dOptions,
+): Tensor {
+  const { stride = 1, padding = 0, dilation = 1, groups = 1 } = conv;
+  const r = resolveConv('conv2d', 2, x, weight, bias, stride, padding, dilation, groups);
+  const g = r.g;
+  const p = windowGeom(
+    'maxPool2d', 2, { shape: [g.N, g.K, g.OH, g.OW] }, pool.kernelSize, pool.stride,
+    pool.padding ?? 0, pool.dilation ?? 1, pool.ceilMode ?? false,
+  );
+  const P2 = p.OH * p.OW;
+  const n = g.N * g.K * P2;
+  const y = uninitialisedF32(n);
+  const idx = allocateUninitialised('int32', n) as Int32Array;
+  const [xt, w, b] = [r.x4, r.w4, r.bias];
+  native.conv2dMaxPoolForward(
+    y, idx, f32(xt), f32(w), b ? f32(b) : null, ...geomArgs(g),
+    p.KH, p.KW, p.sh, p.sw, p.ph, p.ph, p.pw, p.pw, p.dh, p.dw, p.OH, p.OW,
+  );
+  const out = new Tensor(y, [g.N, g.K, p.OH, p.OW]);
+  const inputs = b ? [xt, w, b] : [xt, w];
+  const sparse = g.G === 1 && (g.C / g.G) * g.KH * g.KW < 64;
+  return record(out, 'conv2dMaxPool2d', inputs, (dy, needs) => {
+    if (!needs[0] && sparse) {
+      const dw = uninitialisedF32(w.size);
+      const db = b && needs[2] ? new Float32Array(g.K) : null;
+      native.conv2dMaxPoolBackwardWeight(dw, db, f32(xt), f32(dy), idx, ...geomArgs(g), P2);
+      const grads = [null, needs[1] ? new Tensor(dw, w.shape) : null];
+      return b ? [...grads, db ? new Tensor(db, b.shape) : null] : grads;
+    }
+    const d = uninitialisedF32(g.N * g.K * g.OH * g.OW);
+    native.maxPool2dBackward(d, f32(dy), idx, g.N * g.K, g.OH * g.OW, P2);
+    return conv2dGrads(xt, w, b, g, d, needs);
+  });
 }

@@ -48,7 +48,7 @@ export interface AvgPool1dOptions {
 }
 
 /** Window geometry over planes: x [planes, H, W] -> y [planes, OH, OW]. */
-interface PoolGeom {
+export interface PoolGeom {
   planes: number; H: number; W: number; OH: number; OW: number;
   KH: number; KW: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
 }
@@ -88,10 +88,10 @@ function outSize(n: number, k: number, s: number, p: number, d: number, ceil: bo
 }
 
 /** Resolves kernel/stride/padding/dilation for a window pool (1-D in terms of L). */
-function windowGeom(
+export function windowGeom(
   fn: string,
   spatial: 1 | 2,
-  x: Tensor,
+  x: Pick<Tensor, 'shape'>,
   kernelSize: unknown,
   stride: unknown,
   padding: unknown,

@@ -1,8 +1,10 @@
-// conv exports: conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, convBackwardBias.
+// conv exports: conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, convBackwardBias,
+// and the fused convolution + max pooling: conv2dMaxPoolForward, conv2dMaxPoolBackwardWeight.
 // The first three take the geometry as 16 trailing numbers (see geom()); conv1d and the
 // transposed convolution are expressed in these by lib/ops/conv.ts.
 #include "../kernels/conv.h"
 
+#include <algorithm>
 #include <string>
 
 #include "args.h"
@@ -52,6 +54,21 @@ int64_t output_len(const Args& a, const Conv2dGeom& g) {
 }
 
 void out_of_memory(const Args& a) { a.range_error("workspace could not be allocated"); }
+
+// Throws unless every idx[k] lies in [-1, bound): a min / max pass (it vectorises: a check
+// this size costs as much as the kernel otherwise), then the first offender for the message.
+void offsets_in_range(const Args& a, const int32_t* idx, int64_t n, int64_t bound) {
+  int32_t lo = 0, hi = -1;
+  for (int64_t k = 0; k < n; ++k) {
+    lo = std::min(lo, idx[k]);
+    hi = std::max(hi, idx[k]);
+  }
+  if (lo >= -1 && hi < bound) return;
+  for (int64_t k = 0; k < n; ++k)
+    if (idx[k] < -1 || idx[k] >= bound)
+      a.range_error("idx must hold offsets in [-1, " + std::to_string(bound) + "), got " +
+                    std::to_string(idx[k]) + " at " + std::to_string(k));
+}
 
 // conv2dForward(y, x, w, bias | null, ...geometry): y = conv2d(x, w) + bias
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
@@ -121,6 +138,80 @@ Napi::Value ConvBackwardBias(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dMaxPoolForward(y, idx, x, w, bias | null, ...geometry, KH, KW, strideH, strideW,
+//                      padTop, padBottom, padLeft, padRight, dilationH, dilationW, POH, POW):
+// y = max_pool2d(conv2d(x, w) + bias) over the OH x OW convolution output planes, idx the
+// argmax offsets in those planes
+Napi::Value Conv2dMaxPoolForward(const Napi::CallbackInfo& info) {
+  Args a(info, "conv2dMaxPoolForward", 33);
+  Conv2dGeom g = geom(a, 5);
+  Pool2dGeom p{};
+  p.H = g.OH;
+  p.W = g.OW;
+  p.KH = a.integer(21, "poolKH", 1, INT32_MAX);
+  p.KW = a.integer(22, "poolKW", 1, INT32_MAX);
+  p.sh = a.integer(23, "poolStrideH", 1, INT32_MAX);
+  p.sw = a.integer(24, "poolStrideW", 1, INT32_MAX);
+  p.pt = a.integer(25, "poolPadTop", 0, INT32_MAX);
+  p.pb = a.integer(26, "poolPadBottom", 0, INT32_MAX);
+  p.pl = a.integer(27, "poolPadLeft", 0, INT32_MAX);
+  p.pr = a.integer(28, "poolPadRight", 0, INT32_MAX);
+  p.dh = a.integer(29, "poolDilationH", 1, INT32_MAX);
+  p.dw = a.integer(30, "poolDilationW", 1, INT32_MAX);
+  p.OH = a.integer(31, "POH", 0, INT32_MAX);
+  p.OW = a.integer(32, "POW", 0, INT32_MAX);
+  if (a.mul("OH * OW", g.OH, g.OW) > INT32_MAX)
+    a.range_error("OH * OW must be at most 2^31 - 1, got " + std::to_string(g.OH * g.OW));
+  Buf<float> y = a.f32(0, "y"), x = a.f32(2, "x"), w = a.f32(3, "w");
+  Buf<int32_t> idx = a.i32(1, "idx");
+  const float* bias = nullptr;
+  if (!a.is_null(4)) {
+    Buf<float> b = a.f32(4, "bias");
+    a.need("bias", b.length, g.K);
+    bias = b.data;
+  }
+  const int64_t n_out = a.mul("y", a.mul("y", g.N, g.K), a.mul("y", p.OH, p.OW));
+  a.need("y", y.length, n_out);
+  a.need("idx", idx.length, n_out);
+  a.need("x", x.length, input_len(a, g));
+  a.need("w", w.length, weight_len(a, g));
+  // the piece buffer holds at least one image's convolution output
+  output_len(a, g);
+  if (!conv2d_maxpool_forward(g, p, x.data, w.data, bias, y.data, idx.data)) out_of_memory(a);
+  return info.Env().Undefined();
+}
+
+// conv2dMaxPoolBackwardWeight(dw, db | null, x, dy, idx, ...geometry, P2): dw and db of
+// conv2dMaxPoolForward from the pooled gradient dy [N, K, P2] and its idx (groups 1 and
+// C * KH * KW < 64 only)
+Napi::Value Conv2dMaxPoolBackwardWeight(const Napi::CallbackInfo& info) {
+  Args a(info, "conv2dMaxPoolBackwardWeight", 22);
+  Conv2dGeom g = geom(a, 5);
+  const int64_t P2 = a.integer(21, "P2", 0, INT32_MAX);
+  if (!conv2d_maxpool_sparse_applicable(g))
+    a.range_error("needs groups = 1 and C * KH * KW < " + std::to_string(kSparseMaxTaps) +
+                  ", got groups " + std::to_string(g.G) + " and " +
+                  std::to_string(g.C * g.KH * g.KW));
+  Buf<float> dw = a.f32(0, "dw"), x = a.f32(2, "x"), dy = a.f32(3, "dy");
+  Buf<int32_t> idx = a.index_array(4, "idx");
+  float* db = nullptr;
+  if (!a.is_null(1)) {
+    Buf<float> b = a.f32(1, "db");
+    a.need("db", b.length, g.K);
+    db = b.data;
+  }
+  const int64_t n_out = a.mul("dy", a.mul("dy", g.N, g.K), P2);
+  const int64_t plane = a.mul("OH * OW", g.OH, g.OW);
+  a.need("dw", dw.length, weight_len(a, g));
+  a.need("x", x.length, input_len(a, g));
+  a.need("dy", dy.length, n_out);
+  a.need("idx", idx.length, n_out);
+  offsets_in_range(a, idx.data, n_out, plane);
+  if (!conv2d_maxpool_backward_weight(g, P2, x.data, dy.data, idx.data, dw.data, db))
+    out_of_memory(a);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_conv(Napi::Env env, Napi::Object exports) {
@@ -130,6 +221,10 @@ void register_conv(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardWeight",
               Napi::Function::New(env, Conv2dBackwardWeight, "conv2dBackwardWeight"));
   exports.Set("convBackwardBias", Napi::Function::New(env, ConvBackwardBias, "convBackwardBias"));
+  exports.Set("conv2dMaxPoolForward",
+              Napi::Function::New(env, Conv2dMaxPoolForward, "conv2dMaxPoolForward"));
+  exports.Set("conv2dMaxPoolBackwardWeight", Napi::Function::New(env, Conv2dMaxPoolBackwardWeight,
+                                                                 "conv2dMaxPoolBackwardWeight"));
 }
 
 }  // namespace neurite

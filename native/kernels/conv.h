@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 
+#include "pool.h"
+
 namespace neurite {
 
 // Geometry of one conv2d. Shapes:
@@ -38,6 +40,35 @@ bool conv2d_backward_input(const Conv2dGeom& g, const float* dy, const float* w,
 // Results depend only on the shape, not on the thread count.
 bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy, float* dw,
                             float* db);
+
+// y = max_pool2d(conv2d(x, w) + bias) (conv_pool.cc), with idx as max_pool2d_forward gives it
+// (offsets in the OH x OW convolution output plane). pool describes the pooling of one
+// convolution output plane (H = g.OH, W = g.OW; planes is ignored). The convolution runs a few
+// images at a time into a per-thread buffer of about 256 KiB, pooled while in cache: the
+// convolution output is never stored (on Winograd's geometries the whole batch goes through a
+// buffer kept between calls). Values are those of conv2d_forward then max_pool2d_forward.
+// Overwrites y [N, K, POH, POW] and idx; false if a workspace cannot grow.
+bool conv2d_maxpool_forward(const Conv2dGeom& g, const Pool2dGeom& pool, const float* x,
+                            const float* w, const float* bias, float* y, int32_t* idx);
+
+// The sparse weight gradient applies when groups = 1 and C * KH * KW < kSparseMaxTaps.
+constexpr int64_t kSparseMaxTaps = 64;
+bool conv2d_maxpool_sparse_applicable(const Conv2dGeom& g);
+// dw [K, C, KH, KW] and db [K] (may be null) of conv2d_maxpool_forward from dy [N, K, P2] and
+// its idx: each pooled position's gradient times the input patch under the convolution output
+// it came from (idx -1 contributes nothing), the pool's scatter and the dense weight gradient
+// in one pass over P2 instead of OH * OW positions. Sums per fixed image ranges in double,
+// added in order: the result does not depend on the thread count. Overwrites dw and db.
+bool conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float* x,
+                                    const float* dy, const int32_t* idx, float* dw, float* db);
+
+// Its inner accumulation, twins in x86/conv_pool_*.cc: acc[k * RP + r] = sum over q < P2 of
+// dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r], skipping idx -1, for k < K; RP is 16, 32, 48
+// or 64.
+void conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, const float* dy,
+                              const int32_t* idx, const float* col, float* acc);
+void conv_pool_rows__avx512(int64_t RP, int64_t K, int64_t P2, const float* dy,
+                            const int32_t* idx, const float* col, float* acc);
 
 // db[c] = sum over n and p of dy[n, c, p], dy [N, C, P]. Overwrites db.
 void conv_backward_bias(int64_t N, int64_t C, int64_t P, const float* dy, float* db);

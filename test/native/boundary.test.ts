@@ -537,6 +537,27 @@ const CASES: Case[] = [
       int('C', 3, 0, INT32_MAX), size('P', 4),
     ],
   },
+  {
+    fn: 'conv2dMaxPoolForward',
+    args: [
+      a('y', exact('f32'), F(3)), a('idx', exact('i32'), I([0, 0, 0])), a('x', exact('f32'), F(32)),
+      a('w', exact('f32'), F(54)), a('bias', { kind: 'nullableF32' }, F(3)), ...CONV_GEOMETRY,
+      int('poolKH', 2, 1, INT32_MAX), int('poolKW', 2, 1, INT32_MAX),
+      int('poolStrideH', 2, 1, INT32_MAX), int('poolStrideW', 2, 1, INT32_MAX),
+      int('poolPadTop', 0, 0, INT32_MAX), int('poolPadBottom', 0, 0, INT32_MAX),
+      int('poolPadLeft', 0, 0, INT32_MAX), int('poolPadRight', 0, 0, INT32_MAX),
+      int('poolDilationH', 1, 1, INT32_MAX), int('poolDilationW', 1, 1, INT32_MAX),
+      int('POH', 1, 0, INT32_MAX), int('POW', 1, 0, INT32_MAX),
+    ],
+  },
+  {
+    fn: 'conv2dMaxPoolBackwardWeight',
+    args: [
+      a('dw', exact('f32'), F(54)), a('db', { kind: 'nullableF32' }, F(3)), a('x', exact('f32'), F(32)),
+      a('dy', exact('f32'), F(3)), a('idx', exact('i32'), I([0, 3, -1])), ...CONV_GEOMETRY,
+      int('P2', 1, 0, INT32_MAX),
+    ],
+  },
   // pooling (native/binding/pool.cc): 2 planes of 4x4 -> 2x2
   {
     fn: 'maxPool2dForward',
@@ -1017,6 +1038,16 @@ const SPECIALS: Special[] = [
     fn: 'maxPool2dBackward', what: 'idx holding an offset >= HW',
     args: () => [F(32)(), F(8)(), Int32Array.from([0, 0, 0, 16, 0, 0, 0, 0]), 2, 16, 4],
     error: RangeError, match: /idx must hold offsets in \[-1, 16\), got 16 at 3/,
+  },
+  ...[4, -2].map((bad) => ({
+    fn: 'conv2dMaxPoolBackwardWeight', what: `idx holding ${bad} for 2 x 2 convolution planes`,
+    args: () => [F(54)(), null, F(32)(), F(3)(), Int32Array.from([0, bad, 1]), 1, 2, 4, 4, 3, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1],
+    error: RangeError, match: new RegExp(`idx must hold offsets in \\[-1, 4\\), got ${bad} at 1`),
+  })),
+  {
+    fn: 'conv2dMaxPoolBackwardWeight', what: 'more than 63 taps (C * KH * KW = 64)',
+    args: () => [F(64 * 3)(), null, F(64 * 4)(), F(3)(), Int32Array.from([0, 0, 0]), 1, 64, 2, 2, 3, 1, 1, 2, 2, 1, 1, 0, 0, 1, 1, 1, 1],
+    error: RangeError, match: /needs groups = 1 and C \* KH \* KW < 64, got groups 1 and 64/,
   },
   {
     fn: 'maxPool2dBackward', what: 'idx holding -2',

@@ -1,0 +1,153 @@
+// conv2dMaxPool2d (lib/ops/conv.ts), the fused Conv2d -> MaxPool2d that nn.Sequential runs,
+// against conv2d then maxPool2d: the same forward values bit for bit; with the input gradient
+// needed (the dense backward) the same gradients bit for bit; for the first layer (no input
+// gradient, groups 1, fewer than 64 taps) the sparse weight gradient, the same sums in another
+// order, within float tolerance. Geometries cover stride, padding ('same', per side), dilation,
+// groups, pool kernels with stride, padding, dilation and ceilMode, no bias, and the Winograd
+// geometry (whole batch at once).
+import { describe, expect, it } from 'vitest';
+import { manualSeed, nn, randn, tensor, Tensor } from '../../lib/index';
+import { conv2d, type Conv2dOptions, conv2dMaxPool2d } from '../../lib/ops/conv';
+import { maxPool2d, type MaxPool2dOptions } from '../../lib/ops/pool';
+import { expectClose } from '../helpers/close';
+
+interface Case {
+  name: string;
+  x: number[];
+  w: number[];
+  bias: boolean;
+  conv: Conv2dOptions;
+  pool: MaxPool2dOptions;
+  sparse: boolean; // the weight gradient without an input gradient takes the sparse path
+}
+
+const CASES: Case[] = [
+  { name: 'LeNet first layer', x: [3, 1, 12, 12], w: [4, 1, 3, 3], bias: true, conv: {}, pool: { kernelSize: 2 }, sparse: true },
+  {
+    name: 'stride, per-side padding, ceilMode pool', x: [2, 2, 11, 9], w: [3, 2, 3, 2], bias: true,
+    conv: { stride: [2, 1], padding: [1, 2] }, pool: { kernelSize: 3, stride: 2, ceilMode: true }, sparse: true,
+  },
+  {
+    name: "'same', dilated conv and padded, dilated pool", x: [2, 3, 10, 9], w: [5, 3, 3, 3], bias: false,
+    conv: { padding: 'same', dilation: [1, 2] }, pool: { kernelSize: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 2] },
+    sparse: true,
+  },
+  { name: 'odd sizes, pool 2 drops a row', x: [1, 2, 9, 8], w: [6, 2, 2, 2], bias: true, conv: {}, pool: { kernelSize: 2 }, sparse: true },
+  { name: 'groups 2: dense path', x: [2, 4, 8, 8], w: [6, 2, 3, 3], bias: true, conv: { groups: 2 }, pool: { kernelSize: 2 }, sparse: false },
+  { name: '72 taps: dense path', x: [2, 8, 9, 9], w: [4, 8, 3, 3], bias: true, conv: {}, pool: { kernelSize: 2 }, sparse: false },
+  {
+    name: 'Winograd geometry: whole batch', x: [4, 8, 10, 10], w: [4, 8, 3, 3], bias: true,
+    conv: { padding: 1 }, pool: { kernelSize: 2 }, sparse: false,
+  },
+];
+
+const leaf = (t: Tensor, grad: boolean) => tensor(t.data as Float32Array, t.shape, { requiresGrad: grad });
+const same = (a: Tensor | null, b: Tensor | null) =>
+  a !== null && b !== null && a.data.length === b.data.length && Array.from(a.data).every((v, i) => Object.is(v, b.data[i]));
+
+describe('conv2dMaxPool2d', () => {
+  for (const c of CASES) {
+    it(`${c.name}: values and gradients as conv2d then maxPool2d`, () => {
+      manualSeed(7);
+      const x0 = randn(c.x);
+      const w0 = randn(c.w, { std: 0.3 });
+      const b0 = c.bias ? randn([c.w[0] as number]) : null;
+      for (const inputGrad of [true, false]) {
+        const run = (fused: boolean) => {
+          const x = leaf(x0, inputGrad);
+          const w = leaf(w0, true);
+          const b = b0 ? leaf(b0, true) : null;
+          const y = fused ? conv2dMaxPool2d(x, w, b, c.conv, c.pool) : maxPool2d(conv2d(x, w, b, c.conv), c.pool);
+          const r = tensor(Float32Array.from({ length: y.size }, (_, i) => Math.sin(i + 1)), y.shape);
+          y.mul(r).sum().backward();
+          return { y, dx: x.grad, dw: w.grad, db: b ? b.grad : null };
+        };
+        const f = run(true);
+        const u = run(false);
+        expect(f.y.shape).toEqual(u.y.shape);
+        expect(same(f.y, u.y), 'forward').toBe(true);
+        if (inputGrad || !c.sparse) {
+          if (inputGrad) expect(same(f.dx, u.dx), 'dx').toBe(true);
+          expect(same(f.dw, u.dw), 'dw').toBe(true);
+          if (c.bias) expect(same(f.db, u.db), 'db').toBe(true);
+        } else {
+          expect(f.dx).toBe(null);
+          expectClose(f.dw as Tensor, u.dw as Tensor, { atol: 1e-5, rtol: 1e-5 });
+          if (c.bias) expectClose(f.db as Tensor, u.db as Tensor, { atol: 1e-5, rtol: 1e-5 });
+        }
+      }
+    });
+  }
+
+  it('sparse path: the bias gradient alone, and the weight gradient alone', () => {
+    manualSeed(3);
+    const x = randn([2, 1, 10, 10]);
+    const w0 = randn([3, 1, 3, 3]);
+    const b0 = randn([3]);
+    for (const [wg, bg] of [[false, true], [true, false]]) {
+      const w = leaf(w0, wg as boolean);
+      const b = leaf(b0, bg as boolean);
+      const wu = leaf(w0, wg as boolean);
+      const bu = leaf(b0, bg as boolean);
+      const r = randn([2, 3, 4, 4]);
+      conv2dMaxPool2d(x, w, b, {}, { kernelSize: 2 }).mul(r).sum().backward();
+      maxPool2d(conv2d(x, wu, bu), { kernelSize: 2 }).mul(r).sum().backward();
+      if (wg) expectClose(w.grad as Tensor, wu.grad as Tensor, { atol: 1e-5, rtol: 1e-5 });
+      else expect(w.grad).toBe(null);
+      if (bg) expectClose(b.grad as Tensor, bu.grad as Tensor, { atol: 1e-5, rtol: 1e-5 });
+      else expect(b.grad).toBe(null);
+    }
+  });
+
+  // The sparse weight gradient multiplies only the selected positions' patches: where the
+  // dense one multiplies a zero gradient by a NaN or infinite input (0 * inf = NaN), it stays
+  // finite. It is NaN only where the dense one is.
+  it('NaN and infinity in the input: the same outputs; the sparse weight gradient NaN only where unfused is', () => {
+    const x = randn([1, 1, 8, 8]);
+    (x.data as Float32Array)[9] = NaN;
+    (x.data as Float32Array)[30] = Infinity;
+    const w = leaf(randn([2, 1, 3, 3]), true);
+    const wu = leaf(w, true);
+    const r = randn([1, 2, 3, 3]);
+    const y = conv2dMaxPool2d(x, w, null, {}, { kernelSize: 2 });
+    const yu = maxPool2d(conv2d(x, wu, null), { kernelSize: 2 });
+    expect(same(y, yu)).toBe(true);
+    y.mul(r).sum().backward();
+    yu.mul(r).sum().backward();
+    const g = Array.from((w.grad as Tensor).data);
+    const gu = Array.from((wu.grad as Tensor).data);
+    expect(gu.some(Number.isNaN)).toBe(true);
+    g.forEach((v, i) => {
+      if (Number.isNaN(v)) expect(gu[i]).toBeNaN();
+      else if (Number.isFinite(gu[i] as number)) expect(Math.abs(v - (gu[i] as number))).toBeLessThanOrEqual(1e-5 + 1e-5 * Math.abs(gu[i] as number));
+    });
+  });
+
+  it('reports errors in conv2d and maxPool2d terms', () => {
+    const x = randn([1, 2, 5, 5]);
+    expect(() => conv2dMaxPool2d(x, randn([3, 4, 3, 3]), null, {}, { kernelSize: 2 })).toThrow(/conv2d: input must be/);
+    expect(() => conv2dMaxPool2d(x, randn([3, 2, 3, 3]), null, {}, { kernelSize: 3, padding: 2 })).toThrow(
+      /maxPool2d: padding must be at most half the kernel size/,
+    );
+  });
+
+  it('nn.Sequential runs Conv2d -> MaxPool2d through it, with or without a ReLU between', () => {
+    const x = randn([2, 1, 10, 10]);
+    const plain = new nn.Sequential(new nn.Conv2d(1, 3, 3), new nn.MaxPool2d(2));
+    expect(plain.forward(x).gradFn?.name).toBe('conv2dMaxPool2d');
+    const withRelu = new nn.Sequential(new nn.Conv2d(1, 3, 3), new nn.ReLU(), new nn.MaxPool2d(2));
+    const y = withRelu.forward(x);
+    expect(y.gradFn?.name).toBe('relu');
+    const mods = [...withRelu];
+    let u = x;
+    for (const m of mods) u = m.forward(u) as Tensor;
+    expect(same(y, u)).toBe(true);
+    // a subclass of Conv2d is left alone: its forward may differ
+    class Shifted extends nn.Conv2d {
+      override forward(t: Tensor): Tensor {
+        return super.forward(t).add(1);
+      }
+    }
+    expect(new nn.Sequential(new Shifted(1, 3, 3), new nn.MaxPool2d(2)).forward(x).gradFn?.name).toBe('maxPool2d');
+  });
+});
