@@ -4,7 +4,6 @@
 // transposed convolution are expressed in these by lib/ops/conv.ts.
 #include "../kernels/conv.h"
 
-#include <algorithm>
 #include <string>
 
 #include "args.h"
@@ -55,15 +54,8 @@ int64_t output_len(const Args& a, const Conv2dGeom& g) {
 
 void out_of_memory(const Args& a) { a.range_error("workspace could not be allocated"); }
 
-// Throws unless every idx[k] lies in [-1, bound): a min / max pass (it vectorises: a check
-// this size costs as much as the kernel otherwise), then the first offender for the message.
+// Throws unless every idx[k] lies in [-1, bound), naming the first offender.
 void offsets_in_range(const Args& a, const int32_t* idx, int64_t n, int64_t bound) {
-  int32_t lo = 0, hi = -1;
-  for (int64_t k = 0; k < n; ++k) {
-    lo = std::min(lo, idx[k]);
-    hi = std::max(hi, idx[k]);
-  }
-  if (lo >= -1 && hi < bound) return;
   for (int64_t k = 0; k < n; ++k)
     if (idx[k] < -1 || idx[k] >= bound)
       a.range_error("idx must hold offsets in [-1, " + std::to_string(bound) + "), got " +
@@ -206,9 +198,11 @@ Napi::Value Conv2dMaxPoolBackwardWeight(const Napi::CallbackInfo& info) {
   a.need("x", x.length, input_len(a, g));
   a.need("dy", dy.length, n_out);
   a.need("idx", idx.length, n_out);
-  offsets_in_range(a, idx.data, n_out, plane);
-  if (!conv2d_maxpool_backward_weight(g, P2, x.data, dy.data, idx.data, dw.data, db))
-    out_of_memory(a);
+  // the kernel checks each offset as it reads it; on a bad one it writes nothing and the scan
+  // below names the first
+  const SparseGrad r = conv2d_maxpool_backward_weight(g, P2, x.data, dy.data, idx.data, dw.data, db);
+  if (r == SparseGrad::kBadIndex) offsets_in_range(a, idx.data, n_out, plane);
+  if (r != SparseGrad::kOk) out_of_memory(a);
   return info.Env().Undefined();
 }
 

@@ -58,16 +58,20 @@ bool conv2d_maxpool_sparse_applicable(const Conv2dGeom& g);
 // its idx: each pooled position's gradient times the input patch under the convolution output
 // it came from (idx -1 contributes nothing), the pool's scatter and the dense weight gradient
 // in one pass over P2 instead of OH * OW positions. Sums per fixed image ranges in double,
-// added in order: the result does not depend on the thread count. Overwrites dw and db.
-bool conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float* x,
-                                    const float* dy, const int32_t* idx, float* dw, float* db);
-
+// added in order: the result does not depend on the thread count. Overwrites dw and db, unless
+// it fails: kNoMemory when a workspace cannot grow, kBadIndex when an idx lies outside
+// [-1, OH * OW) (checked as it is read; nothing out of bounds is read, dw and db are not
+// written).
+enum class SparseGrad { kOk, kNoMemory, kBadIndex };
+SparseGrad conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float* x,
+                                          const float* dy, const int32_t* idx, float* dw,
+                                          float* db);
 // Its inner accumulation, twins in x86/conv_pool_*.cc: acc[k * RP + r] = sum over q < P2 of
-// dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r], skipping idx -1, for k < K; RP is 16, 32, 48
-// or 64.
-void conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, const float* dy,
+// dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r], skipping idx outside [0, plane), for k < K;
+// false if one of them was not -1. RP is 16, 32, 48 or 64.
+bool conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                               const int32_t* idx, const float* col, float* acc);
-void conv_pool_rows__avx512(int64_t RP, int64_t K, int64_t P2, const float* dy,
+bool conv_pool_rows__avx512(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                             const int32_t* idx, const float* col, float* acc);
 
 // db[c] = sum over n and p of dy[n, c, p], dy [N, C, P]. Overwrites db.

@@ -39,71 +39,75 @@ float* piece_buffer(int64_t n) {
   return buf.get();
 }
 
-// col[p * RP + r] for the OH * OW output positions p of image x: the input under tap
-// r = (c * KH + i) * KW + j (zero outside x), then 1 at r = R (the bias) and zeros up to RP.
-// off[r] is tap r's offset from the window origin; windows inside x skip the bounds checks.
-void patches(const Conv2dGeom& g, int64_t R, int64_t RP, const int64_t* off, const float* x,
-             float* col) {
+// First ow >= 0 with ow * s + o >= lo (the output columns whose tap column reaches lo).
+inline int64_t first_at_least(int64_t lo, int64_t o, int64_t s) {
+  const int64_t d = lo - o;
+  return d <= 0 ? 0 : (d + s - 1) / s;
+}
+
+// col[p * RP + r], r < R, for the OH * OW output positions p of image x: the input under tap
+// r = (c * KH + i) * KW + j, zero outside x. Written tap by tap along output rows (plain
+// strided stores, no per-element index arithmetic); columns R .. RP - 1 are left alone.
+void patches(const Conv2dGeom& g, int64_t RP, const float* x, float* col) {
   const int64_t HW = g.H * g.W;
-  const int64_t span_h = (g.KH - 1) * g.dh, span_w = (g.KW - 1) * g.dw;
   for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const int64_t ih0 = oh * g.sh - g.pt;
-    const bool rows_in = ih0 >= 0 && ih0 + span_h < g.H;
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int64_t iw0 = ow * g.sw - g.pl;
-      float* __restrict row = col + (oh * g.OW + ow) * RP;
-      if (rows_in && iw0 >= 0 && iw0 + span_w < g.W) {
-        const float* __restrict o = x + ih0 * g.W + iw0;
-        for (int64_t r = 0; r < R; ++r) row[r] = o[off[r]];
-      } else {
-        int64_t r = 0;
-        for (int64_t c = 0; c < g.C; ++c)
-          for (int64_t i = 0; i < g.KH; ++i) {
-            const int64_t ih = ih0 + i * g.dh;
-            const bool in_h = ih >= 0 && ih < g.H;
-            for (int64_t j = 0; j < g.KW; ++j, ++r) {
-              const int64_t iw = iw0 + j * g.dw;
-              row[r] = in_h && iw >= 0 && iw < g.W ? x[c * HW + ih * g.W + iw] : 0.f;
-            }
-          }
+    float* crow = col + oh * g.OW * RP;
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t i = 0; i < g.KH; ++i) {
+        const int64_t ih = oh * g.sh - g.pt + i * g.dh, r0 = (c * g.KH + i) * g.KW;
+        const bool inside = ih >= 0 && ih < g.H;
+        const float* xr = x + c * HW + (inside ? ih : 0) * g.W;
+        for (int64_t j = 0; j < g.KW; ++j) {
+          float* __restrict dst = crow + r0 + j;
+          const int64_t o = j * g.dw - g.pl;  // input column of ow = 0
+          // output columns [a, b) read inside x: iw = ow * sw + o in [0, W)
+          const int64_t a = inside ? std::min(g.OW, first_at_least(0, o, g.sw)) : g.OW;
+          const int64_t b = inside ? std::max(a, std::min(g.OW, first_at_least(g.W, o, g.sw))) : g.OW;
+          for (int64_t ow = 0; ow < a; ++ow) dst[ow * RP] = 0.f;
+          for (int64_t ow = a; ow < b; ++ow) dst[ow * RP] = xr[ow * g.sw + o];
+          for (int64_t ow = b; ow < g.OW; ++ow) dst[ow * RP] = 0.f;
+        }
       }
-      row[R] = 1.f;
-      for (int64_t r = R + 1; r < RP; ++r) row[r] = 0.f;
-    }
   }
 }
 
 // acc[k * RP + r] = sum over q of dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r] (idx -1
-// skipped), RP a compile-time multiple of 16 so the row stays in registers.
+// skipped), RP a compile-time multiple of 16 so the row stays in registers. Returns false if
+// an idx lies outside [-1, plane) (it is skipped too: nothing is read out of bounds).
 template <int RP>
-void rows(int64_t K, int64_t P2, const float* dy, const int32_t* idx, const float* col,
-          float* acc) {
+bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* idx,
+          const float* col, float* acc) {
+  bool ok = true;
   for (int64_t k = 0; k < K; ++k) {
     float a[RP] = {};
     const float* d = dy + k * P2;
     const int32_t* ix = idx + k * P2;
     for (int64_t q = 0; q < P2; ++q) {
-      if (ix[q] < 0) continue;
+      if (static_cast<uint32_t>(ix[q]) >= static_cast<uint64_t>(plane)) {
+        ok = ok && ix[q] == -1;
+        continue;
+      }
       const float v = d[q];
       const float* row = col + static_cast<int64_t>(ix[q]) * RP;
       for (int r = 0; r < RP; ++r) a[r] += v * row[r];
     }
     for (int r = 0; r < RP; ++r) acc[k * RP + r] = a[r];
   }
+  return ok;
 }
 
-void rows_baseline(int64_t RP, int64_t K, int64_t P2, const float* dy, const int32_t* idx,
-                   const float* col, float* acc) {
+bool rows_baseline(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
+                   const int32_t* idx, const float* col, float* acc) {
   switch (RP) {
-    case 16: rows<16>(K, P2, dy, idx, col, acc); break;
-    case 32: rows<32>(K, P2, dy, idx, col, acc); break;
-    case 48: rows<48>(K, P2, dy, idx, col, acc); break;
-    default: rows<64>(K, P2, dy, idx, col, acc); break;
+    case 16: return rows<16>(K, P2, plane, dy, idx, col, acc);
+    case 32: return rows<32>(K, P2, plane, dy, idx, col, acc);
+    case 48: return rows<48>(K, P2, plane, dy, idx, col, acc);
+    default: return rows<64>(K, P2, plane, dy, idx, col, acc);
   }
 }
 
-using RowsFn = void (*)(int64_t, int64_t, int64_t, const float*, const int32_t*, const float*,
-                        float*);
+using RowsFn = bool (*)(int64_t, int64_t, int64_t, int64_t, const float*, const int32_t*,
+                        const float*, float*);
 
 // The twin of the GEMM table's ISA (so NEURITE_ISA caps it too).
 RowsFn choose_rows() {
@@ -161,19 +165,16 @@ bool conv2d_maxpool_sparse_applicable(const Conv2dGeom& g) {
   return g.G == 1 && g.C * g.KH * g.KW < kSparseMaxTaps;
 }
 
-bool conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float* x,
-                                    const float* dy, const int32_t* idx, float* dw, float* db) {
+SparseGrad conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float* x,
+                                          const float* dy, const int32_t* idx, float* dw,
+                                          float* db) {
   const int64_t R = g.C * g.KH * g.KW, RP = (R + 1 + 15) / 16 * 16, plane = g.OH * g.OW;
   const int64_t slots = std::min(g.N, kSparseSlots);
   static const RowsFn accumulate = choose_rows();
-  int64_t off[kSparseMaxTaps];
-  for (int64_t c = 0, r = 0; c < g.C; ++c)
-    for (int64_t i = 0; i < g.KH; ++i)
-      for (int64_t j = 0; j < g.KW; ++j, ++r) off[r] = c * g.H * g.W + i * g.dh * g.W + j * g.dw;
   std::unique_ptr<double[]> parts(new (std::nothrow) double[static_cast<size_t>(
       std::max<int64_t>(1, slots * g.K * RP))]());
-  if (!parts) return false;
-  std::atomic<bool> ok{true};
+  if (!parts) return SparseGrad::kNoMemory;
+  std::atomic<bool> ok{true}, bad_index{false};
   std::atomic<int64_t> next{0};
   parallel_for(parallel_chunks(slots, 1), 1, [&](int64_t, int64_t) {
     float* col = piece_buffer(plane * RP + g.K * RP);
@@ -182,18 +183,22 @@ bool conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float
       return;
     }
     float* acc = col + plane * RP;
+    // the columns after the taps: 1 (the bias) then zeros, the same for every image
+    for (int64_t p = 0; p < plane; ++p)
+      for (int64_t r = R; r < RP; ++r) col[p * RP + r] = r == R ? 1.f : 0.f;
     for (int64_t s = next.fetch_add(1); s < slots; s = next.fetch_add(1)) {
       double* part = parts.get() + s * g.K * RP;
       for (int64_t n = s * g.N / slots; n < (s + 1) * g.N / slots; ++n) {
-        patches(g, R, RP, off, x + n * g.C * g.H * g.W, col);
+        patches(g, RP, x + n * g.C * g.H * g.W, col);
         const float* d = dy + n * g.K * P2;
         const int32_t* ix = idx + n * g.K * P2;
-        accumulate(RP, g.K, P2, d, ix, col, acc);
+        if (!accumulate(RP, g.K, P2, plane, d, ix, col, acc)) bad_index = true;
         for (int64_t e = 0; e < g.K * RP; ++e) part[e] += acc[e];
       }
     }
   });
-  if (!ok) return false;
+  if (!ok) return SparseGrad::kNoMemory;
+  if (bad_index) return SparseGrad::kBadIndex;
   for (int64_t k = 0; k < g.K; ++k) {
     for (int64_t r = 0; r <= R; ++r) {
       double v = 0.0;
@@ -205,7 +210,7 @@ bool conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const float
       }
     }
   }
-  return true;
+  return SparseGrad::kOk;
 }
 
 }  // namespace neurite

@@ -10,6 +10,7 @@ import { manualSeed, nn, randn, tensor, Tensor } from '../../lib/index';
 import { conv2d, type Conv2dOptions, conv2dMaxPool2d } from '../../lib/ops/conv';
 import { maxPool2d, type MaxPool2dOptions } from '../../lib/ops/pool';
 import { expectClose } from '../helpers/close';
+import { cpuHasAvx2Fma, parseChild, requireBuiltPackage, ROOT, runNode } from '../runtime/child';
 
 interface Case {
   name: string;
@@ -149,5 +150,37 @@ describe('conv2dMaxPool2d', () => {
       }
     }
     expect(new nn.Sequential(new Shifted(1, 3, 3), new nn.MaxPool2d(2)).forward(x).gradFn?.name).toBe('maxPool2d');
+  });
+
+  // The sparse accumulation has baseline, AVX2/FMA and AVX-512 twins; NEURITE_ISA (read at
+  // load) picks one, so each runs in a child process on the built package.
+  it.each(['baseline', 'avx2'])('sparse weight gradient with NEURITE_ISA=%s as unfused', async (isa) => {
+    requireBuiltPackage();
+    const code = `
+      const nt = require(${JSON.stringify(`${ROOT}/dist/index.js`)});
+      const { conv2d, conv2dMaxPool2d } = require(${JSON.stringify(`${ROOT}/dist/ops/conv.js`)});
+      const { maxPool2d } = require(${JSON.stringify(`${ROOT}/dist/ops/pool.js`)});
+      nt.manualSeed(5);
+      let worst = 0;
+      for (const [x, w, conv, pool] of [
+        [[3, 1, 13, 12], [5, 1, 3, 3], {}, { kernelSize: 2 }],
+        [[2, 2, 11, 9], [4, 2, 3, 4], { padding: 1 }, { kernelSize: 3, stride: 2 }],
+        [[2, 6, 7, 7], [3, 6, 2, 3], { stride: [1, 2] }, { kernelSize: 2, ceilMode: true }],
+      ]) {
+        const xt = nt.randn(x), w0 = nt.randn(w), b0 = nt.randn([w[0]]), r = [];
+        const grads = [true, false].map((fused) => {
+          const wt = nt.tensor(w0.data, w0.shape, { requiresGrad: true });
+          const bt = nt.tensor(b0.data, b0.shape, { requiresGrad: true });
+          const y = fused ? conv2dMaxPool2d(xt, wt, bt, conv, pool) : maxPool2d(conv2d(xt, wt, bt, conv), pool);
+          if (r.length === 0) r.push(nt.randn(y.shape));
+          y.mul(r[0]).sum().backward();
+          return [...wt.grad.data, ...bt.grad.data];
+        });
+        grads[0].forEach((v, i) => { worst = Math.max(worst, Math.abs(v - grads[1][i]) / (1 + Math.abs(grads[1][i]))); });
+      }
+      console.log(JSON.stringify({ isa: nt.backend().isa, worst }));`;
+    const out = parseChild<{ isa: string; worst: number }>(await runNode(code, { NEURITE_ISA: isa }));
+    expect(out.isa).toBe(isa === 'avx2' && cpuHasAvx2Fma() ? 'avx2-fma' : 'baseline');
+    expect(out.worst).toBeLessThan(1e-5);
   });
 });

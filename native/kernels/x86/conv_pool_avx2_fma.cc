@@ -11,8 +11,9 @@ namespace {
 
 // U accumulator sets (positions q, q + 1, ... in turn) hide the FMA latency.
 template <int NV, int U>
-void rows(int64_t K, int64_t P2, const float* dy, const int32_t* idx, const float* col,
-          float* acc) {
+bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* idx,
+          const float* col, float* acc) {
+  bool ok = true;
   constexpr int64_t RP = 8 * NV;
   for (int64_t k = 0; k < K; ++k) {
     __m256 a[U][NV];
@@ -23,14 +24,20 @@ void rows(int64_t K, int64_t P2, const float* dy, const int32_t* idx, const floa
     int64_t q = 0;
     for (; q + U <= P2; q += U)
       for (int u = 0; u < U; ++u) {
-        if (ix[q + u] < 0) continue;
+        if (static_cast<uint32_t>(ix[q + u]) >= static_cast<uint64_t>(plane)) {
+          ok = ok && ix[q + u] == -1;
+          continue;
+        }
         const __m256 s = _mm256_set1_ps(d[q + u]);
         const float* row = col + static_cast<int64_t>(ix[q + u]) * RP;
         for (int v = 0; v < NV; ++v)
           a[u][v] = _mm256_fmadd_ps(s, _mm256_loadu_ps(row + 8 * v), a[u][v]);
       }
     for (; q < P2; ++q) {
-      if (ix[q] < 0) continue;
+      if (static_cast<uint32_t>(ix[q]) >= static_cast<uint64_t>(plane)) {
+        ok = ok && ix[q] == -1;
+        continue;
+      }
       const __m256 s = _mm256_set1_ps(d[q]);
       const float* row = col + static_cast<int64_t>(ix[q]) * RP;
       for (int v = 0; v < NV; ++v) a[0][v] = _mm256_fmadd_ps(s, _mm256_loadu_ps(row + 8 * v), a[0][v]);
@@ -39,17 +46,18 @@ void rows(int64_t K, int64_t P2, const float* dy, const int32_t* idx, const floa
       for (int v = 0; v < NV; ++v) a[0][v] = _mm256_add_ps(a[0][v], a[u][v]);
     for (int v = 0; v < NV; ++v) _mm256_storeu_ps(acc + k * RP + 8 * v, a[0][v]);
   }
+  return ok;
 }
 
 }  // namespace
 
-void conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, const float* dy,
+bool conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                               const int32_t* idx, const float* col, float* acc) {
   switch (RP) {
-    case 16: rows<2, 4>(K, P2, dy, idx, col, acc); break;
-    case 32: rows<4, 2>(K, P2, dy, idx, col, acc); break;
-    case 48: rows<6, 2>(K, P2, dy, idx, col, acc); break;
-    default: rows<8, 1>(K, P2, dy, idx, col, acc); break;
+    case 16: return rows<2, 4>(K, P2, plane, dy, idx, col, acc);
+    case 32: return rows<4, 2>(K, P2, plane, dy, idx, col, acc);
+    case 48: return rows<6, 2>(K, P2, plane, dy, idx, col, acc);
+    default: return rows<8, 1>(K, P2, plane, dy, idx, col, acc);
   }
 }
 
