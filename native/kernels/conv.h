@@ -68,7 +68,7 @@ SparseGrad conv2d_maxpool_backward_weight(const Conv2dGeom& g, int64_t P2, const
                                           float* db);
 // Its inner accumulation, twins in x86/conv_pool_*.cc: acc[k * RP + r] = sum over q < P2 of
 // dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r], skipping idx outside [0, plane), for k < K;
-// false if one of them was not -1. RP is 16, 32, 48 or 64.
+// false if one of them was not -1. RP is a multiple of 16.
 bool conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                               const int32_t* idx, const float* col, float* acc);
 bool conv_pool_rows__avx512(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,

@@ -71,15 +71,16 @@ void patches(const Conv2dGeom& g, int64_t RP, const float* x, float* col) {
   }
 }
 
-// acc[k * RP + r] = sum over q of dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r] (idx -1
-// skipped), RP a compile-time multiple of 16 so the row stays in registers. Returns false if
-// an idx lies outside [-1, plane) (it is skipped too: nothing is read out of bounds).
-template <int RP>
-bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* idx,
-          const float* col, float* acc) {
+// acc[k * RP + r] = sum over q of dy[k * P2 + q] * col[idx[k * P2 + q] * RP + r] for the B
+// columns r of one block (col and acc point at its first), B a compile-time multiple of 16 so
+// the block stays in registers. Returns false if an idx lies outside [-1, plane) (it is
+// skipped too: nothing is read out of bounds).
+template <int B>
+bool rows(int64_t K, int64_t P2, int64_t plane, int64_t RP, const float* dy,
+          const int32_t* idx, const float* col, float* acc) {
   bool ok = true;
   for (int64_t k = 0; k < K; ++k) {
-    float a[RP] = {};
+    float a[B] = {};
     const float* d = dy + k * P2;
     const int32_t* ix = idx + k * P2;
     for (int64_t q = 0; q < P2; ++q) {
@@ -89,21 +90,28 @@ bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* 
       }
       const float v = d[q];
       const float* row = col + static_cast<int64_t>(ix[q]) * RP;
-      for (int r = 0; r < RP; ++r) a[r] += v * row[r];
+      for (int r = 0; r < B; ++r) a[r] += v * row[r];
     }
-    for (int r = 0; r < RP; ++r) acc[k * RP + r] = a[r];
+    for (int r = 0; r < B; ++r) acc[k * RP + r] = a[r];
   }
   return ok;
 }
 
+// All RP columns (a multiple of 16), 64 at a time.
 bool rows_baseline(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                    const int32_t* idx, const float* col, float* acc) {
-  switch (RP) {
-    case 16: return rows<16>(K, P2, plane, dy, idx, col, acc);
-    case 32: return rows<32>(K, P2, plane, dy, idx, col, acc);
-    case 48: return rows<48>(K, P2, plane, dy, idx, col, acc);
-    default: return rows<64>(K, P2, plane, dy, idx, col, acc);
+  bool ok = true;
+  for (int64_t r0 = 0; r0 < RP; r0 += 64) {
+    const float* c = col + r0;
+    float* o = acc + r0;
+    switch (std::min<int64_t>(64, RP - r0)) {
+      case 16: ok = rows<16>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      case 32: ok = rows<32>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      case 48: ok = rows<48>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      default: ok = rows<64>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+    }
   }
+  return ok;
 }
 
 using RowsFn = bool (*)(int64_t, int64_t, int64_t, int64_t, const float*, const int32_t*,

@@ -11,10 +11,9 @@ namespace {
 
 // U accumulator sets (positions q, q + 1, ... in turn) hide the FMA latency.
 template <int NV, int U>
-bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* idx,
-          const float* col, float* acc) {
+bool rows(int64_t K, int64_t P2, int64_t plane, int64_t RP, const float* dy,
+          const int32_t* idx, const float* col, float* acc) {
   bool ok = true;
-  constexpr int64_t RP = 8 * NV;
   for (int64_t k = 0; k < K; ++k) {
     __m256 a[U][NV];
     for (int u = 0; u < U; ++u)
@@ -51,14 +50,21 @@ bool rows(int64_t K, int64_t P2, int64_t plane, const float* dy, const int32_t* 
 
 }  // namespace
 
+// All RP columns (a multiple of 16), 64 at a time.
 bool conv_pool_rows__avx2_fma(int64_t RP, int64_t K, int64_t P2, int64_t plane, const float* dy,
                               const int32_t* idx, const float* col, float* acc) {
-  switch (RP) {
-    case 16: return rows<2, 4>(K, P2, plane, dy, idx, col, acc);
-    case 32: return rows<4, 2>(K, P2, plane, dy, idx, col, acc);
-    case 48: return rows<6, 2>(K, P2, plane, dy, idx, col, acc);
-    default: return rows<8, 1>(K, P2, plane, dy, idx, col, acc);
+  bool ok = true;
+  for (int64_t r0 = 0; r0 < RP; r0 += 64) {
+    const float* c = col + r0;
+    float* o = acc + r0;
+    switch ((RP - r0 < 64 ? RP - r0 : 64) / 8) {
+      case 2: ok = rows<2, 4>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      case 4: ok = rows<4, 2>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      case 6: ok = rows<6, 2>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+      default: ok = rows<8, 1>(K, P2, plane, RP, dy, idx, c, o) && ok; break;
+    }
   }
+  return ok;
 }
 
 }  // namespace neurite
