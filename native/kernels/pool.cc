@@ -1,6 +1,6 @@
 // pool kernels (see pool.h). Each runs over planes on the pool; planes are independent, so
-// results never depend on the thread count. The MaxPool2d(2) forward has SIMD twins (SSE2 in
-// x86/pool_sse2.h, AVX-512 in x86/pool_avx512.cc) of its scalar loop.
+// results never depend on the thread count. The MaxPool2d(2) forward has SIMD twins of its
+// scalar loop (x86/pool_sse2.h, pool_avx2_fma.cc, pool_avx512.cc).
 #include "pool.h"
 
 #include <algorithm>
@@ -99,18 +99,39 @@ void max_pool2x2_forward__baseline(float* y, int32_t* idx, const float* x, int64
 constexpr MaxPool2x2Forward max_pool2x2_forward__baseline = max_pool2x2_forward__scalar;
 #endif
 
-// The twin of the GEMM table's ISA (so NEURITE_ISA caps both); AVX2 has none here.
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+// The AVX2 loop needs 8 outputs per row.
+void max_pool2x2_forward__avx2_or_baseline(float* y, int32_t* idx, const float* x,
+                                           int64_t planes, int64_t H, int64_t W, int64_t OH,
+                                           int64_t OW) {
+  if (OW >= 8) return max_pool2x2_forward__avx2_fma(y, idx, x, planes, H, W, OH, OW);
+  max_pool2x2_forward__baseline(y, idx, x, planes, H, W, OH, OW);
+}
+#endif
+
+// The twin of the GEMM table's ISA (so NEURITE_ISA caps both).
 MaxPool2x2Forward max_pool2x2_forward_twin() {
-  static const MaxPool2x2Forward twin =
-      std::strcmp(ukernels().isa, "avx512") == 0 && max_pool2x2_forward_avx512()
-          ? max_pool2x2_forward_avx512()
-          : max_pool2x2_forward__baseline;
+  static const MaxPool2x2Forward twin = [] {
+    const char* isa = ukernels().isa;
+    if (std::strcmp(isa, "avx512") == 0 && max_pool2x2_forward_avx512())
+      return max_pool2x2_forward_avx512();
+    if (std::strcmp(isa, "avx2-fma") == 0 && max_pool2x2_forward_avx2_fma())
+      return max_pool2x2_forward_avx2_fma();
+    return max_pool2x2_forward_baseline();
+  }();
   return twin;
 }
 
 }  // namespace
 
 MaxPool2x2Forward max_pool2x2_forward_baseline() { return max_pool2x2_forward__baseline; }
+MaxPool2x2Forward max_pool2x2_forward_avx2_fma() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx2_fma() ? max_pool2x2_forward__avx2_or_baseline : nullptr;
+#else
+  return nullptr;
+#endif
+}
 MaxPool2x2Forward max_pool2x2_forward_avx512() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   return cpu_has_avx512() ? max_pool2x2_forward__avx512 : nullptr;

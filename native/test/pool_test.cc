@@ -1,10 +1,10 @@
-// Tests for the MaxPool2d(2) forward twins of kernels/pool.*: the baseline (SSE2 on x86-64) and
-// AVX-512 loops against the scalar twin, bit for bit (values compared as bits: -0 is not +0,
-// NaN payloads kept), on every row length 1 .. 40 and some longer, odd and even H and W, 1 to
-// 9 planes, values drawn from a small set (ties everywhere) with NaN, +-inf and +-0 sprinkled
-// in; the scalar twin itself against the definition (the first maximum in window order, a NaN
-// over a number); and max_pool2d_backward's offset check. AVX-512 cases are skipped with a
-// message on a CPU without it. Prints each failure and "N passed, N failed".
+// Tests for the MaxPool2d(2) forward twins of kernels/pool.*: the baseline (SSE2 on x86-64),
+// AVX2 and AVX-512 loops against the definition, bit for bit (values compared as bits: -0 is
+// not +0, NaN payloads kept), as is the scalar twin: the first maximum in window order, a NaN
+// over a number. Every row length 1 .. 20 outputs and some longer, odd and even H and W, 1 to 9
+// planes, values from a small set (ties everywhere) with NaN, +-inf and -0 sprinkled in; also
+// max_pool2d_backward's offset check. AVX2 and AVX-512 cases are skipped with a message on a
+// CPU without them. Prints each failure and "N passed, N failed".
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -85,7 +85,9 @@ std::string compare(MaxPool2x2Forward f, const std::vector<float>& x,
 
 void test_twins() {
   const MaxPool2x2Forward avx512 = neurite::max_pool2x2_forward_avx512();
+  const MaxPool2x2Forward avx2 = neurite::max_pool2x2_forward_avx2_fma();
   if (!avx512) std::printf("skip: AVX-512 twin (the CPU or OS lacks AVX-512F)\n");
+  if (!avx2) std::printf("skip: AVX2 twin (the CPU lacks AVX2 or FMA)\n");
   std::vector<int64_t> widths;
   for (int64_t w = 2; w <= 41; ++w) widths.push_back(w);
   for (int64_t w : {52, 63, 64, 65, 66, 97}) widths.push_back(w);
@@ -106,6 +108,10 @@ void test_twins() {
           expect(e.empty(), "scalar twin = definition, " + name, e);
           e = compare(neurite::max_pool2x2_forward_baseline(), x, y, idx, planes, H, W, OH, OW);
           expect(e.empty(), "baseline twin = definition, " + name, e);
+          if (avx2) {
+            e = compare(avx2, x, y, idx, planes, H, W, OH, OW);
+            expect(e.empty(), "avx2 twin = definition, " + name, e);
+          }
           if (avx512) {
             e = compare(avx512, x, y, idx, planes, H, W, OH, OW);
             expect(e.empty(), "avx512 twin = definition, " + name, e);
