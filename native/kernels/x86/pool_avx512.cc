@@ -46,7 +46,8 @@ void forward_packed(float* y, int32_t* idx, const float* x, int64_t planes, int6
       for (int64_t r = 0; r < rows; ++r) {
         // lanes r * OW .. r * OW + OW - 1 take columns 2j and 2j + 1 of the row pair
         const __mmask16 to = static_cast<__mmask16>(first(OW) << (r * OW));
-        const __m512i col = _mm512_sub_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r * OW)));
+        const __m512i col =
+            _mm512_sub_epi32(lane, _mm512_set1_epi32(static_cast<int32_t>(r * OW)));
         const __m512i even = _mm512_add_epi32(col, col);
         const __m512i odd = _mm512_add_epi32(even, c01);
         const float* r0 = x + (pl * H + 2 * (oh0 + r)) * W;
@@ -65,21 +66,22 @@ void forward_packed(float* y, int32_t* idx, const float* x, int64_t planes, int6
       const __mmask16 out = first(rows * OW);
       const int64_t o = (pl * OH + oh0) * OW;
       _mm512_mask_storeu_ps(y + o, out, best);
-      _mm512_mask_storeu_epi32(idx + o, out, _mm512_add_epi32(_mm512_add_epi32(at, lane_pos), arg));
+      _mm512_mask_storeu_epi32(idx + o, out,
+                               _mm512_add_epi32(_mm512_add_epi32(at, lane_pos), arg));
     }
   }
 }
 
 }  // namespace
 
-void max_pool2x2_forward__avx512(float* y, int32_t* idx, const float* x, int64_t planes, int64_t H,
-                            int64_t W, int64_t OH, int64_t OW) {
+void max_pool2x2_forward__avx512(float* y, int32_t* idx, const float* x, int64_t planes,
+                                 int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  if (W <= 16 && OW > 0) return forward_packed(y, idx, x, planes, H, W, OH, OW);
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28,
                                          30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i c01 = _mm512_set1_epi32(1), c10 = _mm512_set1_epi32(static_cast<int32_t>(W));
   const __m512i c11 = _mm512_set1_epi32(static_cast<int32_t>(W + 1));
-  if (W <= 16 && OW > 0) return forward_packed(y, idx, x, planes, H, W, OH, OW);
   for (int64_t pl = 0; pl < planes; ++pl) {
     for (int64_t oh = 0; oh < OH; ++oh) {
       const float* r0 = x + (pl * H + 2 * oh) * W;
