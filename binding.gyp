@@ -5,6 +5,7 @@
       "type": "static_library",
       "sources": [
         "native/kernels/x86/gemm_6x16_avx2_fma.cc",
+        "native/kernels/x86/pool_avx2_fma.cc",
         "native/kernels/x86/vmath_avx2_fma.cc",
         "native/kernels/x86/winograd_avx2_fma.cc",
         "native/kernels/x86/conv_pool_avx2_fma.cc"
@@ -18,6 +19,7 @@
       "type": "static_library",
       "sources": [
         "native/kernels/x86/gemm_12x32_avx512.cc",
+        "native/kernels/x86/pool_avx512.cc",
         "native/kernels/x86/winograd_avx512.cc",
         "native/kernels/x86/conv_pool_avx512.cc"
       ],

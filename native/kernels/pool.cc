@@ -1,12 +1,20 @@
 // pool kernels (see pool.h). Each runs over planes on the pool; planes are independent, so
-// results never depend on the thread count.
+// results never depend on the thread count. The MaxPool2d(2) forward has SIMD twins of its
+// scalar loop (x86/pool_sse2.h, pool_avx2_fma.cc, pool_avx512.cc).
 #include "pool.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
+#include "../runtime/dispatch.h"
 #include "../runtime/pool.h"
+
+#if defined(__SSE2__)
+#include "x86/pool_sse2.h"  // max_pool2x2_forward__sse2: the x86-64 baseline
+#endif
 
 namespace neurite {
 namespace {
@@ -48,39 +56,96 @@ bool is_max2x2(const Pool2dGeom& g) {
 // v replaces best when larger, or NaN over a number (the first maximum wins, NaN first).
 inline bool takes(float v, float best) { return v > best || (v != v && best == best); }
 
-// One plane of the 2 x 2 case; same scan order as the general loop: (0,0) (0,1) (1,0) (1,1).
-void max2x2_plane(const Pool2dGeom& g, const float* xp, float* yp, int32_t* ip) {
-  const int32_t W = static_cast<int32_t>(g.W);
-  for (int64_t oh = 0; oh < g.OH; ++oh) {
-    const float* r0 = xp + 2 * oh * g.W;
-    const float* r1 = r0 + g.W;
-    float* yr = yp + oh * g.OW;
-    int32_t* ir = ip + oh * g.OW;
-    const int32_t base = static_cast<int32_t>(2 * oh * g.W);
-    for (int64_t ow = 0; ow < g.OW; ++ow) {
-      const int32_t i0 = base + static_cast<int32_t>(2 * ow);
-      float best = r0[2 * ow];
-      int32_t arg = i0;
-      float v = r0[2 * ow + 1];
-      if (takes(v, best)) best = v, arg = i0 + 1;
-      v = r1[2 * ow];
-      if (takes(v, best)) best = v, arg = i0 + W;
-      v = r1[2 * ow + 1];
-      if (takes(v, best)) best = v, arg = i0 + W + 1;
-      yr[ow] = best;
-      ir[ow] = arg;
+}  // namespace
+
+// Same scan order as the general loop: (0,0) (0,1) (1,0) (1,1).
+void max_pool2x2_forward__scalar(float* y, int32_t* idx, const float* x, int64_t planes,
+                                 int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  const int32_t W32 = static_cast<int32_t>(W);
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    for (int64_t oh = 0; oh < OH; ++oh) {
+      const float* r0 = x + (pl * H + 2 * oh) * W;
+      const float* r1 = r0 + W;
+      float* yr = y + (pl * OH + oh) * OW;
+      int32_t* ir = idx + (pl * OH + oh) * OW;
+      const int32_t base = static_cast<int32_t>(2 * oh * W);
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const int32_t i0 = base + static_cast<int32_t>(2 * ow);
+        float best = r0[2 * ow];
+        int32_t arg = i0;
+        float v = r0[2 * ow + 1];
+        if (takes(v, best)) best = v, arg = i0 + 1;
+        v = r1[2 * ow];
+        if (takes(v, best)) best = v, arg = i0 + W32;
+        v = r1[2 * ow + 1];
+        if (takes(v, best)) best = v, arg = i0 + W32 + 1;
+        yr[ow] = best;
+        ir[ow] = arg;
+      }
     }
   }
 }
 
+namespace {
+
+#if defined(__SSE2__)
+// The SSE2 loop needs a vector's worth of outputs per row.
+void max_pool2x2_forward__baseline(float* y, int32_t* idx, const float* x, int64_t planes,
+                                   int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  if (OW >= 4) return max_pool2x2_forward__sse2(y, idx, x, planes, H, W, OH, OW);
+  max_pool2x2_forward__scalar(y, idx, x, planes, H, W, OH, OW);
+}
+#else
+constexpr MaxPool2x2Forward max_pool2x2_forward__baseline = max_pool2x2_forward__scalar;
+#endif
+
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+// The AVX2 loop needs 8 outputs per row.
+void max_pool2x2_forward__avx2_or_baseline(float* y, int32_t* idx, const float* x,
+                                           int64_t planes, int64_t H, int64_t W, int64_t OH,
+                                           int64_t OW) {
+  if (OW >= 8) return max_pool2x2_forward__avx2_fma(y, idx, x, planes, H, W, OH, OW);
+  max_pool2x2_forward__baseline(y, idx, x, planes, H, W, OH, OW);
+}
+#endif
+
+// The twin of the GEMM table's ISA (so NEURITE_ISA caps both).
+MaxPool2x2Forward max_pool2x2_forward_twin() {
+  static const MaxPool2x2Forward twin = [] {
+    const char* isa = ukernels().isa;
+    if (std::strcmp(isa, "avx512") == 0 && max_pool2x2_forward_avx512())
+      return max_pool2x2_forward_avx512();
+    if (std::strcmp(isa, "avx2-fma") == 0 && max_pool2x2_forward_avx2_fma())
+      return max_pool2x2_forward_avx2_fma();
+    return max_pool2x2_forward_baseline();
+  }();
+  return twin;
+}
+
 }  // namespace
+
+MaxPool2x2Forward max_pool2x2_forward_baseline() { return max_pool2x2_forward__baseline; }
+MaxPool2x2Forward max_pool2x2_forward_avx2_fma() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx2_fma() ? max_pool2x2_forward__avx2_or_baseline : nullptr;
+#else
+  return nullptr;
+#endif
+}
+MaxPool2x2Forward max_pool2x2_forward_avx512() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx512() ? max_pool2x2_forward__avx512 : nullptr;
+#else
+  return nullptr;
+#endif
+}
 
 void max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* idx) {
   const int64_t P = g.OH * g.OW, HW = g.H * g.W;
   if (is_max2x2(g)) {
+    const MaxPool2x2Forward twin = max_pool2x2_forward_twin();
     parallel_for(g.planes, plane_grain(P), [&](int64_t begin, int64_t end) {
-      for (int64_t pl = begin; pl < end; ++pl)
-        max2x2_plane(g, x + pl * HW, y + pl * P, idx + pl * P);
+      twin(y + begin * P, idx + begin * P, x + begin * HW, end - begin, g.H, g.W, g.OH, g.OW);
     });
     return;
   }
@@ -112,18 +177,23 @@ void max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* 
   });
 }
 
-void max_pool2d_backward(int64_t planes, int64_t HW, int64_t P, const float* dy,
+bool max_pool2d_backward(int64_t planes, int64_t HW, int64_t P, const float* dy,
                          const int32_t* idx, float* dx) {
+  std::atomic<bool> ok{true};
   parallel_for(planes, plane_grain(P + HW), [&](int64_t begin, int64_t end) {
+    bool in_range = true;
     for (int64_t pl = begin; pl < end; ++pl) {
       float* dxp = dx + pl * HW;
       for (int64_t i = 0; i < HW; ++i) dxp[i] = 0.f;
-      for (int64_t p = 0; p < P; ++p) {
-        const int32_t k = idx[pl * P + p];
-        if (k >= 0) dxp[k] += dy[pl * P + p];
+      for (int64_t p = pl * P; p < (pl + 1) * P; ++p) {
+        const int64_t k = idx[p];
+        if (k >= 0 && k < HW) dxp[k] += dy[p];
+        else in_range &= k == -1;
       }
     }
+    if (!in_range) ok.store(false, std::memory_order_relaxed);
   });
+  return ok.load(std::memory_order_relaxed);
 }
 
 void avg_pool2d_forward(const Pool2dGeom& g, bool count_include_pad, int64_t divisor_override,

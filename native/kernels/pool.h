@@ -19,9 +19,30 @@ struct Pool2dGeom {
 // maximum; NaN wins, as PyTorch). A window with no input element gives -inf and index -1.
 void max_pool2d_forward(const Pool2dGeom& g, const float* x, float* y, int32_t* idx);
 
+// Twins of max_pool2d_forward's MaxPool2d(2) loop, over planes: 2 x 2 windows at stride 2
+// with 2 * OH <= H and 2 * OW <= W; y and idx [planes, OH, OW] as max_pool2d_forward. Scalar;
+// baseline (on x86-64 SSE2, x86/pool_sse2.h, for rows of 4 or more outputs; scalar elsewhere);
+// AVX2 (x86/pool_avx2_fma.cc, for rows of 8 or more; the baseline on shorter ones; null when
+// the CPU lacks AVX2 or FMA); AVX-512 (x86/pool_avx512.cc; null when the CPU or OS lacks
+// AVX-512F). Bitwise equal; max_pool2d_forward takes the twin of ukernels()'s ISA (so
+// NEURITE_ISA caps both).
+using MaxPool2x2Forward = void (*)(float* y, int32_t* idx, const float* x, int64_t planes,
+                                   int64_t H, int64_t W, int64_t OH, int64_t OW);
+void max_pool2x2_forward__scalar(float* y, int32_t* idx, const float* x, int64_t planes,
+                                 int64_t H, int64_t W, int64_t OH, int64_t OW);
+void max_pool2x2_forward__avx2_fma(float* y, int32_t* idx, const float* x, int64_t planes,
+                                   int64_t H, int64_t W, int64_t OH, int64_t OW);
+void max_pool2x2_forward__avx512(float* y, int32_t* idx, const float* x, int64_t planes,
+                                 int64_t H, int64_t W, int64_t OH, int64_t OW);
+MaxPool2x2Forward max_pool2x2_forward_baseline();
+MaxPool2x2Forward max_pool2x2_forward_avx2_fma();
+MaxPool2x2Forward max_pool2x2_forward_avx512();
+
 // dx = scatter-add of dy [planes, P] to idx (offsets in [0, HW) or -1, skipped) in dx
-// [planes, HW]. Overwrites dx. Serves max and adaptive max pooling.
-void max_pool2d_backward(int64_t planes, int64_t HW, int64_t P, const float* dy,
+// [planes, HW]. Overwrites dx. Serves max and adaptive max pooling. Returns false, dx
+// unspecified, if some offset is outside [-1, HW) (checked here, on the pool threads, rather
+// than by the caller beforehand).
+bool max_pool2d_backward(int64_t planes, int64_t HW, int64_t P, const float* dy,
                          const int32_t* idx, float* dx);
 
 // y = window sum / divisor: divisor_override when > 0, else the window size clipped to the

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tensor, zeros, type Tensor } from '../../lib/index';
+import { getNumThreads, setNumThreads, tensor, zeros, type Tensor } from '../../lib/index';
 import {
   adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, avgPool2d, maxPool1d, maxPool2d,
 } from '../../lib/ops/pool';
@@ -35,6 +35,7 @@ const OPS = {
 };
 
 const dir = path.join(__dirname, '..', 'fixtures', 'pool');
+const threads = getNumThreads();
 const cases = fs
   .readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
@@ -142,6 +143,94 @@ describe('maxPool2d 2x2 stride 2 fast path matches the definition', () => {
       if (ref.arg[k] >= 0) dx[p * H * W + ref.arg[k]] += (dy.data as Float32Array)[k];
     }
     expect(Array.from(x.grad?.data as Float32Array)).toEqual(Array.from(dx));
+  });
+});
+
+// The MaxPool2d(2) forward runs on SIMD twins (x86/pool_sse2.h, x86/pool_avx512.cc; the whole
+// file runs on the baseline too with NEURITE_ISA=baseline): every shape class they split on
+// (row lengths OW = 1 .. 20 and 33, so each tail length and rows sharing a vector; odd H and
+// W; 1 to many planes) against the definition, values and offsets bit for bit (Object.is:
+// -0 is not +0, NaN is NaN), with ties, signed zeros, infinities and NaN in every window
+// position, on 1 and 2 threads.
+describe('maxPool2d 2x2 SIMD twins match the definition bit for bit', () => {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    for (let i = 0; i < a.length; ++i) if (!Object.is(a[i], b[i])) return `at ${i}: ${a[i]} vs ${b[i]}`;
+    return '';
+  };
+  /** Pseudo-random values from a small set, so windows tie often; specials placed by `special`. */
+  function values(n: number, seed: number, special: (i: number) => number | undefined): Float32Array {
+    const pool = [0, -0, 1, -1, 0.5, 2, -2.5, 3];
+    const x = new Float32Array(n);
+    let s = seed >>> 0;
+    for (let i = 0; i < n; ++i) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      x[i] = special(i) ?? pool[s >>> 29];
+    }
+    return x;
+  }
+  function run(x: Float32Array, planes: number, H: number, W: number) {
+    const OH = H >> 1, OW = W >> 1;
+    const y = new Float32Array(planes * OH * OW).fill(12345);
+    const idx = new Int32Array(planes * OH * OW).fill(-7);
+    native.maxPool2dForward(y, idx, x, planes, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1);
+    return { y, idx };
+  }
+  function check(x: Float32Array, planes: number, H: number, W: number) {
+    const OH = H >> 1, OW = W >> 1;
+    const ref = naiveMaxPool2d(x, planes, H, W, OH, OW);
+    const got = run(x, planes, H, W);
+    expect(same(got.y, ref.y), 'y').toBe('');
+    expect(same(got.idx, ref.arg), 'idx').toBe('');
+  }
+  const widths = [...Array.from({ length: 21 }, (_, i) => 2 + 2 * i), 3, 5, 7, 9, 11, 17, 27, 33, 66, 67];
+  it.each(widths)('W=%i over H = 2 .. 7 and 1, 3, 7 planes', (W) => {
+    for (const H of [2, 3, 4, 5, 7]) {
+      for (const planes of [1, 3, 7]) check(values(planes * H * W, 7 * W + H, () => undefined), planes, H, W);
+    }
+  });
+  const specials: [string, number][] = [['NaN', NaN], ['+inf', Infinity], ['-inf', -Infinity], ['-0', -0], ['+0', 0]];
+  it.each(specials)('%s in each window position, alone and with a second special', (_, v) => {
+    for (const [H, W] of [[4, 26], [11, 11], [6, 10], [4, 34], [2, 8]]) {
+      for (let pos = 0; pos < 4; ++pos) {
+        const di = pos >> 1, dj = pos & 1;
+        // every window of the even rows' pairs gets v at (di, dj); odd pairs also get NaN at 3 - pos
+        const at = (i: number) => {
+          const ih = Math.floor(i / W) % H, iw = i % W;
+          if (ih >> 1 === H >> 1 || iw >> 1 === W >> 1) return undefined;  // leftover row/column
+          const p = ((ih & 1) << 1) | (iw & 1);
+          if (p === pos) return v;
+          if (((ih >> 1) & 1) === 1 && p === 3 - pos) return NaN;
+          return undefined;
+        };
+        check(values(5 * H * W, H * W + pos, at), 5, H, W);
+      }
+    }
+  });
+  it('gives the same values and offsets on 1 and 2 threads (LeNet shapes)', () => {
+    for (const [planes, H, W] of [[96, 26, 26], [192, 11, 11]]) {
+      const x = values(planes * H * W, 3, (i) => (i % 97 === 5 ? NaN : undefined));
+      setNumThreads(1);
+      const one = run(x, planes, H, W);
+      setNumThreads(2);
+      const two = run(x, planes, H, W);
+      setNumThreads(threads);
+      expect(same(one.y, two.y)).toBe('');
+      expect(same(one.idx, two.idx)).toBe('');
+      check(x, planes, H, W);
+    }
+  });
+  it('routes gradients to the argmax, +0 elsewhere, including dy = -0 and NaN', () => {
+    const [N, C, H, W] = [2, 3, 9, 13];
+    const x = tensor(values(N * C * H * W, 5, () => undefined), [N, C, H, W], { requiresGrad: true });
+    const y = maxPool2d(x, { kernelSize: 2 });
+    const dy = Float32Array.from(sampleInputs([y.shape], 4)[0].data as Float32Array);
+    dy[0] = -0;
+    dy[1] = NaN;
+    y.backward(tensor(dy, y.shape));
+    const ref = naiveMaxPool2d(x.data as Float32Array, N * C, H, W, 4, 6);
+    const dx = new Float32Array(N * C * H * W);
+    ref.arg.forEach((k, o) => { dx[Math.floor(o / 24) * H * W + k] += dy[o]; });
+    expect(same(x.grad?.data as Float32Array, dx)).toBe('');
   });
 });
 
