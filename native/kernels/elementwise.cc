@@ -32,11 +32,15 @@ void flat_vm(VMathUnary f, float* y, const float* x, int64_t n) {
 // out[i] = f(a[i]) and out[i] = f(a[i], b[i]) over the pool. f takes loaded values (so a
 // select such as `v > 0 ? d : 0` loads both sides unconditionally) and the chunk loops take
 // restrict pointers: GCC then vectorises them; a conditional load like `x[i] > 0 ? dy[i] : 0`
-// stays a branch, which costs 10x on random signs. Outputs never alias inputs (the callers
-// allocate them).
+// stays a branch, which costs 10x on random signs. out may be a itself (a backward writing
+// dx over dy); then the _inplace chunks run, so no restrict pointer is aliased.
 template <class F>
 void map1_chunk(int64_t n, float* __restrict out, const float* __restrict a, F f) {
   for (int64_t i = 0; i < n; ++i) out[i] = f(a[i]);
+}
+template <class F>
+void map1_chunk_inplace(int64_t n, float* __restrict io, F f) {
+  for (int64_t i = 0; i < n; ++i) io[i] = f(io[i]);
 }
 template <class F>
 void map2_chunk(int64_t n, float* __restrict out, const float* __restrict a,
@@ -44,13 +48,22 @@ void map2_chunk(int64_t n, float* __restrict out, const float* __restrict a,
   for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
 }
 template <class F>
+void map2_chunk_inplace(int64_t n, float* __restrict io, const float* __restrict b, F f) {
+  for (int64_t i = 0; i < n; ++i) io[i] = f(io[i], b[i]);
+}
+template <class F>
 void map1(int64_t n, float* out, const float* a, F f) {
-  parallel_for(n, kGrain, [&](int64_t b, int64_t e) { map1_chunk(e - b, out + b, a + b, f); });
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    if (out == a) map1_chunk_inplace(e - b, out + b, f);
+    else map1_chunk(e - b, out + b, a + b, f);
+  });
 }
 template <class F>
 void map2(int64_t n, float* out, const float* a, const float* b, F f) {
-  parallel_for(n, kGrain,
-               [&](int64_t s, int64_t e) { map2_chunk(e - s, out + s, a + s, b + s, f); });
+  parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
+    if (out == a) map2_chunk_inplace(e - s, out + s, b + s, f);
+    else map2_chunk(e - s, out + s, a + s, b + s, f);
+  });
 }
 
 inline float sigmoidf(float x) {
