@@ -1,6 +1,7 @@
 // Tensor: shape, contiguous row-major storage, dtype, and its place in the autograd graph.
 // Creation functions live here too; ops live in lib/ops and are mirrored as methods below.
 import { runBackward, type BackwardOptions } from './autograd/backward';
+import { noteAllocation, POOLED_MIN_BYTES, takeBuffer } from './buffers';
 import { isGradEnabled } from './autograd/grad_mode';
 import { Node, type BackwardRule } from './autograd/node';
 import { formatTensor } from './format';
@@ -39,27 +40,37 @@ export function allocate(dtype: DType, n: number): Storage {
 const POISON_UNINITIALISED = typeof process !== 'undefined' && process.env.NEURITE_POISON_UNINITIALISED === '1';
 
 function poisoned(dtype: DType, n: number): Storage {
-  if (dtype === 'float32') return new Float32Array(n).fill(NaN);
-  if (dtype === 'int32') return new Int32Array(n).fill(-0x5a5a5a5a);
-  return new Uint8Array(n).fill(0xab);
+  return poison(allocate(dtype, n));
 }
 
-/** Below this many bytes a zero-filled array is as cheap as an uninitialised one. */
-const UNINITIALISED_BYTES = 1 << 16;
+function poison(data: Storage): Storage {
+  if (data instanceof Float32Array) return data.fill(NaN);
+  if (data instanceof Int32Array) return data.fill(-0x5a5a5a5a);
+  return data.fill(0xab);
+}
 
 /**
  * Storage whose contents are unspecified, for outputs a kernel overwrites in full: large
  * arrays skip the zero fill (and the page faults it brings), which otherwise costs as much as
- * a memory-bound op itself. Never use it for a buffer that is accumulated into or read first.
+ * a memory-bound op itself, and reuse a buffer the backward pass recycled when one of the same
+ * size is free (lib/buffers.ts). Never use it for a buffer that is accumulated into or read
+ * first. The array covers its whole ArrayBuffer.
  */
 export function allocateUninitialised(dtype: DType, n: number): Storage {
-  if (POISON_UNINITIALISED) return poisoned(dtype, n);
   const bytes = dtype === 'bool' ? n : 4 * n;
-  if (bytes < UNINITIALISED_BYTES) return allocate(dtype, n);
-  const buffer = Buffer.allocUnsafeSlow(bytes).buffer;
-  if (dtype === 'float32') return new Float32Array(buffer, 0, n);
-  if (dtype === 'int32') return new Int32Array(buffer, 0, n);
-  return new Uint8Array(buffer, 0, n);
+  let out: Storage;
+  if (bytes < POOLED_MIN_BYTES) {
+    // below this a zero-filled array is as cheap as an uninitialised one
+    out = POISON_UNINITIALISED ? poisoned(dtype, n) : allocate(dtype, n);
+  } else {
+    const buffer = takeBuffer(bytes) ?? Buffer.allocUnsafeSlow(bytes).buffer;
+    if (dtype === 'float32') out = new Float32Array(buffer, 0, n);
+    else if (dtype === 'int32') out = new Int32Array(buffer, 0, n);
+    else out = new Uint8Array(buffer, 0, n);
+    if (POISON_UNINITIALISED) poison(out);
+  }
+  noteAllocation(out);
+  return out;
 }
 
 /** Float32 storage a kernel overwrites in full (see allocateUninitialised). */

@@ -1,6 +1,7 @@
 // The backward pass: one walk over the graph in reverse topological order, accumulating
 // gradients per node and into leaf .grad.
-import type { Tensor } from '../tensor';
+import { gradientReuse, recycleBuffer, trackAllocations } from '../buffers';
+import type { Storage, Tensor } from '../tensor';
 import { noGrad } from './grad_mode';
 import type { Node } from './node';
 
@@ -43,7 +44,9 @@ export function runBackward(
       }
     }
     const grads = new Map<Node, Tensor>();
+    const pool = new GradientBuffers();
     grads.set(root.gradFn, grad);
+    pool.hold(grad);
     for (let k = order.length - 1; k >= 0; --k) {
       const node = order[k];
       const dy = grads.get(node);
@@ -56,21 +59,89 @@ export function runBackward(
             'pass { retainGraph: true } to the first backward() to run backward twice',
         );
       }
-      const needs = node.inputs.map((t) => t.requiresGrad);
-      const dxs = node.rule(dy, needs);
+      const inputs = node.inputs;
+      const needs = inputs.map((t) => t.requiresGrad);
+      const prevTracker = trackAllocations(pool.owned);
+      let dxs: (Tensor | null)[];
+      try {
+        dxs = node.rule(dy, needs, pool.exclusive(dy));
+      } finally {
+        trackAllocations(prevTracker);
+      }
       if (!retain) node.free();
-      node.inputs.forEach((input, i) => {
+      for (let i = 0; i < inputs.length; ++i) if (needs[i] && dxs[i]) pool.hold(dxs[i]!);
+      pool.drop(dy);
+      for (let i = 0; i < inputs.length; ++i) {
         const dx = dxs[i];
-        if (!needs[i] || !dx) return;
+        if (!needs[i] || !dx) continue;
+        const input = inputs[i];
         if (input.gradFn) {
           const prev = grads.get(input.gradFn);
-          grads.set(input.gradFn, prev ? add(prev, dx) : dx);
+          if (prev) {
+            trackAllocations(pool.owned);
+            const sum = add(prev, dx);
+            trackAllocations(prevTracker);
+            pool.hold(sum);
+            pool.drop(prev);
+            pool.drop(dx);
+            grads.set(input.gradFn, sum);
+          } else {
+            grads.set(input.gradFn, dx);
+          }
+        } else if (!input.grad && pool.exclusive(dx)) {
+          // the leaf's first gradient: take the engine's buffer rather than a copy of it
+          input.grad = dx;
+          pool.disown(dx);
         } else {
           accumulateLeaf(input, dx, add, clone);
+          pool.drop(dx);
         }
-      });
+      }
     }
   });
+}
+
+/**
+ * Which gradient buffers of one backward pass the engine may overwrite or recycle. `owned`
+ * holds the arrays allocated (whole-buffer, by allocateUninitialised) while a rule or a sum
+ * of gradients ran: nothing outside the engine has seen them. `refs` counts the pending
+ * gradients per ArrayBuffer, so storage that several gradients share (a pass-through rule
+ * hands dy to two inputs, a view re-shapes it) is written or recycled only when the last
+ * one is consumed. The root gradient, leaf .grad and retained .grad are never owned.
+ */
+class GradientBuffers {
+  /** null with reuse turned off: then nothing is owned. */
+  readonly owned = gradientReuse() ? new Set<Storage>() : null;
+  private readonly refs = new Map<ArrayBufferLike, number>();
+
+  hold(t: Tensor): void {
+    const b = t.data.buffer;
+    this.refs.set(b, (this.refs.get(b) ?? 0) + 1);
+  }
+
+  /** True when t is the only pending gradient on storage the engine owns: its consumer may
+   *  overwrite it. */
+  exclusive(t: Tensor): boolean {
+    return this.owned !== null && this.owned.has(t.data) && this.refs.get(t.data.buffer) === 1;
+  }
+
+  /** t was consumed; recycles its buffer when no pending gradient shares it any more. */
+  drop(t: Tensor): void {
+    const b = t.data.buffer;
+    const n = (this.refs.get(b) ?? 1) - 1;
+    if (n > 0) {
+      this.refs.set(b, n);
+      return;
+    }
+    this.refs.delete(b);
+    if (this.owned?.delete(t.data)) recycleBuffer(b as ArrayBuffer);
+  }
+
+  /** t leaves the engine (it became a leaf's .grad): never recycle it. */
+  disown(t: Tensor): void {
+    this.owned?.delete(t.data);
+    this.drop(t);
+  }
 }
 
 function accumulateLeaf(

@@ -2,8 +2,14 @@
 import type { Tensor } from '../tensor';
 
 /** Receives the gradient of the output and, for each input, whether it needs a gradient;
- *  returns one gradient per input (null where not needed), each of the input's shape. */
-export type BackwardRule = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
+ *  returns one gradient per input (null where not needed), each of the input's shape.
+ *  `dyWritable` says that nothing else refers to dy's storage: the rule may overwrite it
+ *  (and return it as a gradient). A rule never keeps dy or what it returns. */
+export type BackwardRule = (
+  dy: Tensor,
+  needs: readonly boolean[],
+  dyWritable: boolean,
+) => (Tensor | null)[];
 
 export class Node {
   /** Tensors whose gradient this node's output should keep (retainGrad). */

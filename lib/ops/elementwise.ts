@@ -183,8 +183,9 @@ export function unary(fn: string, op: UnaryOp, x: Tensor, alpha = 0, beta = 0): 
   const y = uninitialisedF32(xf.size);
   native.unaryForward(op, y, xf.data as Float32Array, y.length, alpha, beta);
   const out = new Tensor(y, x.shape);
-  return record(out, fn, [x], (dy) => {
-    const dx = uninitialisedF32(dy.size);
+  return record(out, fn, [x], (dy, _needs, dyWritable) => {
+    // the kernel may write dx over dy: in place saves a fresh buffer the size of x
+    const dx = dyWritable ? (dy.data as Float32Array) : uninitialisedF32(dy.size);
     native.unaryBackward(
       op, dx, dy.data as Float32Array, xf.data as Float32Array, y, dx.length, alpha, beta,
     );
