@@ -159,7 +159,7 @@ export class Tensor {
       }
       g = gradient.dtype === 'float32' ? gradient : gradient.float();
     }
-    runBackward(this, g, options, ew.addNoGrad, (t) => t.clone());
+    runBackward(this, g, options, { add: ew.addNoGrad, addInto: ew.addInto, clone: (t) => t.clone() });
   }
 
   /** Sets requiresGrad in place (leaves only, as PyTorch) and returns this. */

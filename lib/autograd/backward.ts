@@ -10,13 +10,23 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/** The tensor arithmetic backward needs (passed in: lib/ops imports this module's users). */
+export interface GradientMath {
+  /** a + b, not recorded. */
+  add: (a: Tensor, b: Tensor) => Tensor;
+  /** acc += g in place, same shapes. */
+  addInto: (acc: Tensor, g: Tensor) => void;
+  /** A copy, not recorded. */
+  clone: (t: Tensor) => Tensor;
+}
+
 export function runBackward(
   root: Tensor,
   grad: Tensor,
   options: BackwardOptions,
-  add: (a: Tensor, b: Tensor) => Tensor,
-  clone: (t: Tensor) => Tensor,
+  math: GradientMath,
 ): void {
+  const { add, addInto, clone } = math;
   const retain = options.retainGraph ?? false;
   noGrad(() => {
     if (!root.gradFn) {
@@ -77,7 +87,10 @@ export function runBackward(
         const input = inputs[i];
         if (input.gradFn) {
           const prev = grads.get(input.gradFn);
-          if (prev) {
+          if (prev && pool.exclusive(prev)) {
+            addInto(prev, dx);
+            pool.drop(dx);
+          } else if (prev) {
             trackAllocations(pool.owned);
             const sum = add(prev, dx);
             trackAllocations(prevTracker);
@@ -88,13 +101,19 @@ export function runBackward(
           } else {
             grads.set(input.gradFn, dx);
           }
+        } else if (input.grad && pool.leafGrads?.has(input.grad)) {
+          // a .grad this pass made (no one else has seen it): accumulate in place
+          addInto(input.grad, dx);
+          pool.drop(dx);
         } else if (!input.grad && pool.exclusive(dx)) {
           // the leaf's first gradient: take the engine's buffer rather than a copy of it
           input.grad = dx;
           pool.disown(dx);
+          pool.leafGrads?.add(dx);
         } else {
           accumulateLeaf(input, dx, add, clone);
           pool.drop(dx);
+          pool.leafGrads?.add(input.grad!);
         }
       }
     }
@@ -107,11 +126,14 @@ export function runBackward(
  * of gradients ran: nothing outside the engine has seen them. `refs` counts the pending
  * gradients per ArrayBuffer, so storage that several gradients share (a pass-through rule
  * hands dy to two inputs, a view re-shapes it) is written or recycled only when the last
- * one is consumed. The root gradient, leaf .grad and retained .grad are never owned.
+ * one is consumed. The root gradient, leaf .grad and retained .grad are never owned; a leaf
+ * .grad made during the pass is accumulated into in place until the pass returns.
  */
 class GradientBuffers {
   /** null with reuse turned off: then nothing is owned. */
   readonly owned = gradientReuse() ? new Set<Storage>() : null;
+  /** Leaf .grad tensors this pass created, with storage of their own. */
+  readonly leafGrads = this.owned ? new Set<Tensor>() : null;
   private readonly refs = new Map<ArrayBufferLike, number>();
 
   hold(t: Tensor): void {

@@ -77,6 +77,16 @@ export function addNoGrad(a: Tensor, b: Tensor): Tensor {
   return noGrad(() => add(a, b));
 }
 
+/** acc += g in place, same shapes: accumulates a gradient into storage the backward engine
+ *  owns (the kernel reads each element before writing it, so out may be a). */
+export function addInto(acc: Tensor, g: Tensor): void {
+  const strides = broadcastStrides(acc.shape, acc.shape);
+  native.binary(
+    BinaryOp.Add, acc.data as Float32Array, acc.data as Float32Array, strides,
+    g.data as Float32Array, strides, acc.shape as number[],
+  );
+}
+
 function binaryRaw(fn: string, op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
   const shape = broadcastShapes(fn, a.shape, b.shape);
   const ac = a.dtype === dtype ? a : cast(a, dtype);

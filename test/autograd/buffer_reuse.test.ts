@@ -117,12 +117,47 @@ describe('gradient buffer reuse', () => {
     });
   });
 
+  it('sums into no gradient storage another branch still needs', () => {
+    // add hands its dy to both a and b; then mul(a, b) brings a second gradient to each, which
+    // must not be summed into that shared dy
+    expectReuseInvisible(() => {
+      const x = leafN();
+      const z = leafN();
+      const a = relu(x);
+      const b = z.sigmoid();
+      const loss = add(sum(mul(a, b)), sum(mul(add(a, b), randn([N]))));
+      loss.backward();
+      // the caller's gradient reaches a twice through add(a, a): it must not be summed into
+      const c = relu(x);
+      const g = randn([N]);
+      const before = copy(g);
+      add(c, c).backward(g);
+      expectSame(g.data as Float32Array, before, 'the gradient passed to backward');
+      return [x.grad!, z.grad!];
+    });
+  });
+
   it('changes no gradient for a leaf used directly and through ops', () => {
     expectReuseInvisible(() => {
       const x = leafN();
       const loss = add(sum(mul(relu(x), randn([N]))), sum(mul(x, randn([N]))));
       loss.backward();
       return [x.grad!];
+    });
+  });
+
+  it('accumulates a leaf used three times, and a leaf that already had a gradient', () => {
+    expectReuseInvisible(() => {
+      const w = leafN();
+      const v = leafN();
+      sum(mul(v, randn([N]))).backward();
+      const before = v.grad!;
+      const kept = copy(before);
+      const parts = [sum(mul(relu(w), randn([N]))), sum(mul(w, randn([N]))), sum(mul(w.tanh(), v))];
+      add(add(parts[0], parts[1]), parts[2]).backward();
+      // the .grad v had before this backward is not written: accumulation makes a new one
+      expectSame(before.data as Float32Array, kept, 'the earlier .grad');
+      return [w.grad!, v.grad!, before];
     });
   });
 
