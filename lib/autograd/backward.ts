@@ -26,7 +26,7 @@ export function runBackward(
   options: BackwardOptions,
   math: GradientMath,
 ): void {
-  const { add, addInto, clone } = math;
+  const { add, clone } = math;
   const retain = options.retainGraph ?? false;
   noGrad(() => {
     if (!root.gradFn) {
@@ -57,77 +57,86 @@ export function runBackward(
     const pool = new GradientBuffers();
     grads.set(root.gradFn, grad);
     pool.hold(grad);
-    for (let k = order.length - 1; k >= 0; --k) {
-      const node = order[k];
-      const dy = grads.get(node);
-      if (!dy) continue;
-      grads.delete(node);
-      if (node.retained) node.retained.grad = node.retained.grad ? add(node.retained.grad, dy) : clone(dy);
-      if (!node.rule) {
-        throw new Error(
-          `backward: the graph through ${node.name} was freed by an earlier backward(); ` +
-            'pass { retainGraph: true } to the first backward() to run backward twice',
-        );
-      }
-      const inputs = node.inputs;
-      const needs = inputs.map((t) => t.requiresGrad);
-      const prevTracker = trackAllocations(pool.owned);
-      let dxs: (Tensor | null)[];
-      try {
-        dxs = node.rule(dy, needs, pool.exclusive(dy));
-      } finally {
-        trackAllocations(prevTracker);
-      }
-      if (!retain) node.free();
-      for (let i = 0; i < inputs.length; ++i) if (needs[i] && dxs[i]) pool.hold(dxs[i]!);
-      pool.drop(dy);
-      for (let i = 0; i < inputs.length; ++i) {
-        const dx = dxs[i];
-        if (!needs[i] || !dx) continue;
-        const input = inputs[i];
-        if (input.gradFn) {
-          const prev = grads.get(input.gradFn);
-          if (prev && pool.exclusive(prev)) {
-            addInto(prev, dx);
-            pool.drop(dx);
-          } else if (prev) {
-            trackAllocations(pool.owned);
-            const sum = add(prev, dx);
-            trackAllocations(prevTracker);
-            pool.hold(sum);
-            pool.drop(prev);
-            pool.drop(dx);
-            grads.set(input.gradFn, sum);
-          } else {
-            grads.set(input.gradFn, dx);
-          }
-        } else if (input.grad && pool.leafGrads?.has(input.grad)) {
-          // a .grad this pass made (no one else has seen it): accumulate in place
-          addInto(input.grad, dx);
-          pool.drop(dx);
-        } else if (!input.grad && pool.exclusive(dx)) {
-          // the leaf's first gradient: take the engine's buffer rather than a copy of it
-          input.grad = dx;
-          pool.disown(dx);
-          pool.leafGrads?.add(dx);
-        } else {
-          accumulateLeaf(input, dx, add, clone);
-          pool.drop(dx);
-          pool.leafGrads?.add(input.grad!);
-        }
-      }
+    const prevTracker = trackAllocations(pool.owned);
+    try {
+      walk(order, grads, pool, retain, math);
+    } finally {
+      trackAllocations(prevTracker);
     }
   });
 }
 
+/** Runs the rules in `order`, routing each gradient to its inputs' nodes or leaves. */
+function walk(
+  order: Node[],
+  grads: Map<Node, Tensor>,
+  pool: GradientBuffers,
+  retain: boolean,
+  { add, addInto, clone }: GradientMath,
+): void {
+  for (let k = order.length - 1; k >= 0; --k) {
+    const node = order[k];
+    const dy = grads.get(node);
+    if (!dy) continue;
+    grads.delete(node);
+    if (node.retained) node.retained.grad = node.retained.grad ? add(node.retained.grad, dy) : clone(dy);
+    if (!node.rule) {
+      throw new Error(
+        `backward: the graph through ${node.name} was freed by an earlier backward(); ` +
+          'pass { retainGraph: true } to the first backward() to run backward twice',
+      );
+    }
+    const inputs = node.inputs;
+    const needs = inputs.map((t) => t.requiresGrad);
+    const dxs = node.rule(dy, needs, pool.exclusive(dy));
+    if (!retain) node.free();
+    for (let i = 0; i < inputs.length; ++i) if (needs[i] && dxs[i]) pool.hold(dxs[i]!);
+    pool.drop(dy);
+    for (let i = 0; i < inputs.length; ++i) {
+      const dx = dxs[i];
+      if (!needs[i] || !dx) continue;
+      const input = inputs[i];
+      if (input.gradFn) {
+        const prev = grads.get(input.gradFn);
+        if (prev && pool.exclusive(prev)) {
+          addInto(prev, dx);
+          pool.drop(dx);
+        } else if (prev) {
+          const sum = add(prev, dx);
+          pool.hold(sum);
+          pool.drop(prev);
+          pool.drop(dx);
+          grads.set(input.gradFn, sum);
+        } else {
+          grads.set(input.gradFn, dx);
+        }
+      } else if (input.grad && pool.leafGrads?.has(input.grad)) {
+        // a .grad this pass made (no one else has seen it): accumulate in place
+        addInto(input.grad, dx);
+        pool.drop(dx);
+      } else if (!input.grad && pool.exclusive(dx)) {
+        // the leaf's first gradient: take the engine's buffer rather than a copy of it
+        input.grad = dx;
+        pool.disown(dx);
+        pool.leafGrads?.add(dx);
+      } else {
+        accumulateLeaf(input, dx, add, clone);
+        pool.drop(dx);
+        pool.leafGrads?.add(input.grad!);
+      }
+    }
+  }
+}
+
 /**
  * Which gradient buffers of one backward pass the engine may overwrite or recycle. `owned`
- * holds the arrays allocated (whole-buffer, by allocateUninitialised) while a rule or a sum
- * of gradients ran: nothing outside the engine has seen them. `refs` counts the pending
- * gradients per ArrayBuffer, so storage that several gradients share (a pass-through rule
- * hands dy to two inputs, a view re-shapes it) is written or recycled only when the last
- * one is consumed. The root gradient, leaf .grad and retained .grad are never owned; a leaf
- * .grad made during the pass is accumulated into in place until the pass returns.
+ * holds the arrays allocated (whole-buffer, by allocateUninitialised) during the pass; of
+ * those, only pending gradients (rule results and their sums, which nothing outside the
+ * engine has seen) are ever written or recycled, never the root gradient, a leaf's or a
+ * retained .grad. `refs` counts the pending gradients per ArrayBuffer, so storage that
+ * several share (a pass-through rule hands dy to two inputs, a view re-shapes it) is written
+ * or recycled only when the last one is consumed. A leaf .grad made during the pass is
+ * accumulated into in place until the pass returns.
  */
 class GradientBuffers {
   /** null with reuse turned off: then nothing is owned. */
