@@ -1,13 +1,15 @@
 // Reuse of large storage buffers that the backward pass proves dead. A training step allocates
-// tens of megabytes of activations and gradients; fresh ArrayBuffers cost page faults, cold
-// caches and garbage collections on "external memory pressure". The backward engine
+// tens of megabytes of activations and gradients; fresh ArrayBuffers cost cache misses (ReLU's
+// backward over 5.5 MB: 0.50 ms into a fresh buffer, 0.31 ms into a reused one) and garbage
+// collections on "external memory pressure". The backward engine
 // (autograd/backward.ts) recycles the gradient buffers it allocated and consumed; the next
 // uninitialised allocation of the same byte length (in backward or the next forward) takes one.
 import type { Storage } from './tensor';
 
 /** Buffers below this size are not pooled (a fresh one is as cheap; see allocateUninitialised). */
 export const POOLED_MIN_BYTES = 1 << 16;
-/** What the pool may keep alive at most; recycled buffers beyond it are left to the GC. */
+/** What the pool may keep alive at most. A buffer that would overflow it empties it first:
+ *  a full pool mostly holds sizes no one asks for any more (shapes change between batches). */
 const POOL_MAX_BYTES = 64 << 20;
 
 const free = new Map<number, ArrayBuffer[]>();
@@ -26,7 +28,8 @@ export function takeBuffer(bytes: number): ArrayBuffer | null {
  *  any more: no tensor, view or closure still refers to it. */
 export function recycleBuffer(buffer: ArrayBuffer): void {
   const bytes = buffer.byteLength;
-  if (bytes < POOLED_MIN_BYTES || pooledBytes + bytes > POOL_MAX_BYTES) return;
+  if (bytes < POOLED_MIN_BYTES || bytes > POOL_MAX_BYTES) return;
+  if (pooledBytes + bytes > POOL_MAX_BYTES) clearBufferPool();
   let list = free.get(bytes);
   if (!list) free.set(bytes, (list = []));
   list.push(buffer);

@@ -7,7 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   add, manualSeed, mul, nn, optim, randn, randint, relu, sum, type Tensor,
 } from '../../lib/index';
-import { clearBufferPool, pooledBufferBytes, setGradientReuse } from '../../lib/buffers';
+import {
+  clearBufferPool, pooledBufferBytes, recycleBuffer, setGradientReuse, takeBuffer,
+} from '../../lib/buffers';
+import { allocateUninitialised } from '../../lib/tensor';
 import { native } from '../../lib/native';
 import { UnaryOp } from '../../lib/ops/elementwise';
 
@@ -234,6 +237,39 @@ describe('gradient buffer reuse', () => {
     setGradientReuse(true);
     const on = train();
     on.forEach((v, i) => expectSame(v, off[i], `parameter or output ${i}`));
+  });
+});
+
+describe('buffer pool', () => {
+  it('hands a recycled buffer to the next request of its byte length only', () => {
+    clearBufferPool();
+    const b = new ArrayBuffer(1 << 17);
+    recycleBuffer(b);
+    expect(pooledBufferBytes()).toBe(1 << 17);
+    expect(takeBuffer(1 << 16)).toBeNull();
+    expect(takeBuffer(1 << 17)).toBe(b);
+    expect(takeBuffer(1 << 17)).toBeNull();
+    expect(pooledBufferBytes()).toBe(0);
+  });
+
+  it('keeps no small buffers, and empties itself rather than grow past its cap', () => {
+    clearBufferPool();
+    recycleBuffer(new ArrayBuffer(1024));
+    expect(pooledBufferBytes()).toBe(0);
+    const big = 24 << 20;
+    for (let i = 0; i < 3; ++i) recycleBuffer(new ArrayBuffer(big));
+    expect(pooledBufferBytes()).toBe(big); // the third emptied the pool of the first two
+    clearBufferPool();
+  });
+
+  it('lets allocateUninitialised take a recycled buffer, as any dtype', () => {
+    clearBufferPool();
+    const b = new ArrayBuffer(4 * N);
+    recycleBuffer(b);
+    const a = allocateUninitialised('int32', N);
+    expect(a.buffer).toBe(b);
+    expect(a).toBeInstanceOf(Int32Array);
+    expect(a.length).toBe(N);
   });
 });
 
