@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor';
 export type BackwardRule = (
   dy: Tensor,
   needs: readonly boolean[],
-  dyWritable: boolean,
+  dyWritable?: boolean,
 ) => (Tensor | null)[];
 
 export class Node {
