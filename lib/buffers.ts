@@ -61,17 +61,17 @@ export function gradientReuse(): boolean {
   return reuse;
 }
 
-let tracker: Set<Storage> | null = null;
+let tracker: Storage[] | null = null;
 
-/** Makes every allocateUninitialised result join `set` until the next call; returns the
- *  previous set so a caller can restore it. */
-export function trackAllocations(set: Set<Storage> | null): Set<Storage> | null {
+/** Makes every allocateUninitialised result go onto `list` until the next call; returns the
+ *  previous list so a caller can restore it. */
+export function trackAllocations(list: Storage[] | null): Storage[] | null {
   const prev = tracker;
-  tracker = set;
+  tracker = list;
   return prev;
 }
 
 /** Called by allocateUninitialised with each array it returns (a whole-buffer view). */
 export function noteAllocation(data: Storage): void {
-  if (tracker) tracker.add(data);
+  if (tracker) tracker.push(data);
 }

@@ -57,12 +57,7 @@ export function runBackward(
     const pool = new GradientBuffers();
     grads.set(root.gradFn, grad);
     pool.hold(grad);
-    const prevTracker = trackAllocations(pool.owned);
-    try {
-      walk(order, grads, pool, retain, math);
-    } finally {
-      trackAllocations(prevTracker);
-    }
+    walk(order, grads, pool, retain, math);
   });
 }
 
@@ -88,7 +83,8 @@ function walk(
     }
     const inputs = node.inputs;
     const needs = inputs.map((t) => t.requiresGrad);
-    const dxs = node.rule(dy, needs, pool.exclusive(dy));
+    const rule = node.rule;
+    const dxs = pool.run(() => rule(dy, needs, pool.exclusive(dy)));
     if (!retain) node.free();
     for (let i = 0; i < inputs.length; ++i) if (needs[i] && dxs[i]) pool.hold(dxs[i]!);
     pool.drop(dy);
@@ -102,7 +98,7 @@ function walk(
           addInto(prev, dx);
           pool.drop(dx);
         } else if (prev) {
-          const sum = add(prev, dx);
+          const sum = pool.run(() => [add(prev, dx)])[0]!;
           pool.hold(sum);
           pool.drop(prev);
           pool.drop(dx);
@@ -130,13 +126,13 @@ function walk(
 
 /**
  * Which gradient buffers of one backward pass the engine may overwrite or recycle. `owned`
- * holds the arrays allocated (whole-buffer, by allocateUninitialised) during the pass; of
- * those, only pending gradients (rule results and their sums, which nothing outside the
- * engine has seen) are ever written or recycled, never the root gradient, a leaf's or a
- * retained .grad. `refs` counts the pending gradients per ArrayBuffer, so storage that
- * several share (a pass-through rule hands dy to two inputs, a view re-shapes it) is written
- * or recycled only when the last one is consumed. A leaf .grad made during the pass is
- * accumulated into in place until the pass returns.
+ * holds the pending gradients' arrays that a rule or a sum of gradients allocated (whole-buffer,
+ * by allocateUninitialised) in this pass: nothing outside the engine has seen them, unlike the
+ * root gradient, a leaf's or a retained .grad. What a rule allocated and did not return is
+ * scratch, recycled when it returns. `refs` counts the pending gradients per ArrayBuffer, so
+ * storage that several share (a pass-through rule hands dy to two inputs, a view re-shapes it)
+ * is written or recycled only when the last one is consumed. A leaf .grad made during the
+ * pass is accumulated into in place until the pass returns.
  */
 class GradientBuffers {
   /** null with reuse turned off: then nothing is owned. */
@@ -144,6 +140,28 @@ class GradientBuffers {
   /** Leaf .grad tensors this pass created, with storage of their own. */
   readonly leafGrads = this.owned ? new Set<Tensor>() : null;
   private readonly refs = new Map<ArrayBufferLike, number>();
+
+  /** Runs a rule (or a sum) that returns gradients: what it allocates and returns becomes
+   *  owned, what it allocates and drops is recycled at once. */
+  run(fn: () => (Tensor | null)[]): (Tensor | null)[] {
+    if (!this.owned) return fn();
+    const fresh: Storage[] = [];
+    const prev = trackAllocations(fresh);
+    let out: (Tensor | null)[];
+    try {
+      out = fn();
+    } finally {
+      trackAllocations(prev);
+    }
+    if (fresh.length === 0) return out;
+    const kept = new Set<ArrayBufferLike>();
+    for (const t of out) if (t) kept.add(t.data.buffer);
+    for (const a of fresh) {
+      if (kept.has(a.buffer)) this.owned.add(a);
+      else recycleBuffer(a.buffer as ArrayBuffer);
+    }
+    return out;
+  }
 
   hold(t: Tensor): void {
     const b = t.data.buffer;

@@ -4,7 +4,8 @@ import type { Tensor } from '../tensor';
 /** Receives the gradient of the output and, for each input, whether it needs a gradient;
  *  returns one gradient per input (null where not needed), each of the input's shape.
  *  `dyWritable` says that nothing else refers to dy's storage: the rule may overwrite it
- *  (and return it as a gradient). A rule never keeps dy or what it returns. */
+ *  (and return it as a gradient). A rule keeps nothing it is given or allocates: what it
+ *  allocated and does not return is reused once it returns. */
 export type BackwardRule = (
   dy: Tensor,
   needs: readonly boolean[],

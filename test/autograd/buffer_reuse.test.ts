@@ -5,7 +5,7 @@
 // values while later steps recycle buffers.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  add, manualSeed, mul, nn, optim, randn, randint, relu, sum, type Tensor,
+  add, div, manualSeed, maximum, mul, nn, optim, pow, randn, randint, relu, sum, type Tensor,
 } from '../../lib/index';
 import {
   clearBufferPool, pooledBufferBytes, recycleBuffer, setGradientReuse, takeBuffer,
@@ -85,6 +85,17 @@ describe('gradient buffer reuse', () => {
       const loss = sum(mul(y, r));
       loss.backward();
       return [x.grad!, h, y, loss];
+    });
+  });
+
+  it('changes no gradient through rules built from other ops (their scratch is recycled)', () => {
+    expectReuseInvisible(() => {
+      const x = leafN();
+      const z = leafN();
+      const q = div(relu(x).add(1), z.abs().add(0.5));
+      const y = maximum(pow(q, z.tanh()), q.mul(0.5));
+      sum(mul(y, randn([N]))).backward();
+      return [x.grad!, z.grad!, q, y];
     });
   });
 
