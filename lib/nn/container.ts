@@ -1,6 +1,7 @@
 // Containers: Sequential (a chain), ModuleList (an indexed list) and ModuleDict (a keyed
 // record), as their torch.nn namesakes. Children are named '0', '1', ... or by their keys,
 // so stateDict() keys read `0.weight`, `encoder.bias` as in PyTorch.
+import { reluOverwriting } from '../ops/activation';
 import { conv2dMaxPool2d } from '../ops/conv';
 import type { Tensor } from '../tensor';
 import { ReLU } from './activation';
@@ -97,7 +98,8 @@ export class Sequential extends Module {
    * Feeds input through each module in order. Shape: as the modules give. Two patterns run
    * faster with the same results: Conv2d -> MaxPool2d as one op (conv2dMaxPool2d), also when
    * a ReLU sits between them, and ReLU -> MaxPool1d/MaxPool2d without padding as pool, then
-   * ReLU (see poolFirst).
+   * ReLU (see poolFirst). That ReLU writes over the pooled output: only this loop holds it,
+   * and the pool's backward never reads it (test/nn/relu_overwrite.test.ts pins that).
    */
   forward(input: Tensor): Tensor {
     let x = input;
@@ -114,13 +116,13 @@ export class Sequential extends Module {
           continue;
         }
         if (a && poolFirst(a, b, x) && plain(b, MaxPool2d)) {
-          x = a.forward(convPool(m as Conv2d, b as MaxPool2d, x)) as Tensor;
+          x = reluOverwriting(convPool(m as Conv2d, b as MaxPool2d, x));
           i += 2;
           continue;
         }
       }
       if (a && poolFirst(m, a, x)) {
-        x = m.forward(a.forward(x) as Tensor) as Tensor;
+        x = reluOverwriting(a.forward(x) as Tensor);
         i++;
         continue;
       }

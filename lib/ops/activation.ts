@@ -10,6 +10,13 @@ export function relu(x: Tensor): Tensor {
   return unary('relu', UnaryOp.Relu, x);
 }
 
+/** max(x, 0) written over x's storage, for a caller that holds the only reference to x and
+ *  knows that the op that made x never reads it in backward (nn.Sequential after a max pool).
+ *  Gradients are relu's: the backward masks by y > 0, which is where x > 0. */
+export function reluOverwriting(x: Tensor): Tensor {
+  return unary('relu', UnaryOp.Relu, x, 0, 0, true);
+}
+
 /** x for x > 0, negativeSlope * x otherwise (default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkNumber('leakyRelu', 'negativeSlope', negativeSlope);

@@ -186,11 +186,15 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return minmax('minimum', BinaryOp.Minimum, a, b);
 }
 
-/** Applies a native unary op; integer inputs are cast to float32 first. */
-export function unary(fn: string, op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
+/** Applies a native unary op; integer inputs are cast to float32 first. With `overwrite`, y
+ *  goes over x's float32 storage: only for a caller that owns x, and only for an op whose
+ *  backward gets the same from y as from x (relu). */
+export function unary(
+  fn: string, op: UnaryOp, x: Tensor, alpha = 0, beta = 0, overwrite = false,
+): Tensor {
   checkTensor(fn, 'input', x);
   const xf = x.dtype === 'float32' ? x : cast(x, 'float32');
-  const y = uninitialisedF32(xf.size);
+  const y = overwrite ? (xf.data as Float32Array) : uninitialisedF32(xf.size);
   native.unaryForward(op, y, xf.data as Float32Array, y.length, alpha, beta);
   const out = new Tensor(y, x.shape);
   return record(out, fn, [x], (dy, _needs, dyWritable) => {
