@@ -10,7 +10,8 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
-/** The tensor arithmetic backward needs (passed in: lib/ops imports this module's users). */
+/** The tensor arithmetic backward needs, passed in: lib/ops reaches this module through
+ *  tensor.ts. */
 export interface GradientMath {
   /** a + b, not recorded. */
   add: (a: Tensor, b: Tensor) => Tensor;
