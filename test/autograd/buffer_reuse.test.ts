@@ -35,7 +35,8 @@ function expectSame(a: ArrayLike<number>, b: ArrayLike<number>, what: string): v
   expect(i, `${what} differs at ${i}: ${a[i]} vs ${b[i]}`).toBe(-1);
 }
 
-const copy = (t: Tensor | null): Float32Array => Float32Array.from((t as Tensor).data as Float32Array);
+const copy = (t: Tensor | null): Float32Array =>
+  Float32Array.from((t as Tensor).data as Float32Array);
 
 /** Runs `step` three times (so buffers recycled by one step's backward are taken by the next
  *  step's forward and backward). Everything a step returns stays referenced, as user code may
@@ -206,7 +207,8 @@ describe('gradient buffer reuse', () => {
       loss.backward(undefined, { retainGraph: true });
       const first = copy(x.grad);
       loss.backward();
-      expectSame(Array.from(first, (v) => 2 * v), x.grad!.data as Float32Array, 'twice the gradient');
+      const twice = Array.from(first, (v) => 2 * v);
+      expectSame(twice, x.grad!.data as Float32Array, 'twice the gradient');
       return [x.grad!];
     });
   });
@@ -292,7 +294,8 @@ describe('unaryBackward in place (dx over dy)', () => {
     const x = randn([n]).data as Float32Array;
     const dy = randn([n]).data as Float32Array;
     const y = new Float32Array(n);
-    const [alpha, beta] = op === UnaryOp.Clamp ? [-0.5, 0.5] : op === UnaryOp.Softplus ? [1, 20] : [1.5, 0];
+    const [alpha, beta] =
+      op === UnaryOp.Clamp ? [-0.5, 0.5] : op === UnaryOp.Softplus ? [1, 20] : [1.5, 0];
     native.unaryForward(op, y, x, n, alpha, beta);
     const dx = new Float32Array(n);
     native.unaryBackward(op, dx, dy, x, y, n, alpha, beta);
