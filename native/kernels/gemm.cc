@@ -7,10 +7,9 @@
 // or little depth read A in place, and small-M, deep products with transposed B run as
 // C^T = op(B)^T op(A)^T; with AVX-512, products at most 16 columns wide run on narrow
 // microkernels (24 x 16 rows of C, or 32 x 12 down the columns when A is transposed or N is
-// at most 8 to 10). Every
-// path performs the same FMA sequence per element of C, so results are bitwise the same for
-// any thread count and any split. Microkernels and AVX2 / AVX-512 packing live in scalar/ and
-// x86/.
+// at most 8 to 10). Every path performs the same FMA sequence per element of C, so results
+// are bitwise the same for any thread count and any split. Microkernels and AVX2 / AVX-512
+// packing live in scalar/ and x86/.
 #include "gemm.h"
 
 #include <algorithm>
