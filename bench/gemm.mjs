@@ -10,7 +10,11 @@
 // (native/bench/gemm_bench.cc: peak FMA loop, neurite::gemm and OpenBLAS cblas_sgemm, same
 // interleaving) and adds its columns. Prints a table; writes bench/results/gemm.json.
 //   node bench/gemm.mjs [--rounds N] [--target S] [--threads 1,2] [--filter RE] [--no-torch]
-//                       [--torch-any-isa] [--native DIR | --no-native]
+//                       [--torch-any-isa] [--native DIR | --no-native] [--overhead]
+// --overhead adds a table of microseconds per call, interleaved in the same rounds: the native
+// export alone writing into one reused output (hot in cache), the same with a fresh output per
+// call (as the public call allocates: cold memory after the GC recycles it), the public call,
+// and torch.mm: where a small product's time goes between kernel, output memory and JS.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,6 +30,7 @@ const PYTHON = '/usr/bin/python3';
 const require = createRequire(import.meta.url);
 const nt = require(path.join(ROOT, 'dist/index.js'));
 const { batchedProduct } = require(path.join(ROOT, 'dist/ops/matmul.js'));
+const { native: addon } = require(path.join(ROOT, 'dist/native.js'));
 
 // name, transA, transB, M, N, K (the names write M x K x N as the issue does)
 const SHAPES = [
@@ -60,6 +65,7 @@ function options() {
       'torch-any-isa': { type: 'boolean', default: false },
       native: { type: 'string' },
       'no-native': { type: 'boolean', default: false },
+      overhead: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,6 +87,7 @@ function options() {
     filter: values.filter === undefined ? null : new RegExp(values.filter),
     torch: !values['no-torch'] && spawnSync(PYTHON, ['-c', 'import torch']).status === 0,
     torchAnyIsa: values['torch-any-isa'],
+    overhead: values.overhead,
     native,
   };
 }
@@ -97,6 +104,15 @@ function neuriteThunk(s) {
   const B = nt.randn(s.tb ? [s.N, s.K] : [s.K, s.N]);
   if (!s.ta && !s.tb) return () => nt.matmul(A, B);
   return () => batchedProduct(A, B, s.ta, s.tb);
+}
+
+/** The native export alone: into one reused output, or into a fresh one per call. */
+function nativeThunks(s) {
+  const a = nt.randn([s.M * s.K]).data;
+  const b = nt.randn([s.K * s.N]).data;
+  const out = new Float32Array(s.M * s.N);
+  const call = (c) => addon.gemmContiguous(s.ta, s.tb, s.M, s.N, s.K, a, b, c);
+  return [() => call(out), () => call(new Float32Array(s.M * s.N))];
 }
 
 function calibrate(fn, target) {
@@ -174,12 +190,14 @@ async function main() {
       `${opt.torchAnyIsa || info.isa === 'avx512' ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
   }
   const fns = shapes.map(neuriteThunk);
+  const raw = opt.overhead ? shapes.map(nativeThunks) : null;
   const results = [];
+  const overheadRows = [];
   for (const threads of opt.threads) {
     nt.setNumThreads(threads);
     if (torch) await torch.ask(`threads ${threads}`);
     const reps = fns.map((fn) => calibrate(fn, opt.target));
-    const secs = shapes.map(() => ({ neurite: [], torch: [], ratio: [] }));
+    const secs = shapes.map(() => ({ neurite: [], torch: [], ratio: [], hot: [], fresh: [] }));
     for (let r = 0; r < opt.rounds; ++r) {
       for (let i = 0; i < shapes.length; ++i) {
         let tn;
@@ -188,6 +206,10 @@ async function main() {
         if (torch) tt = (await torch.ask(`run ${i}`)).seconds;
         if (r % 2 === 1 && torch) tn = block(fns[i], reps[i]);
         secs[i].neurite.push(tn);
+        if (raw) {
+          secs[i].hot.push(block(raw[i][0], reps[i]));
+          secs[i].fresh.push(block(raw[i][1], reps[i]));
+        }
         if (torch) {
           secs[i].torch.push(tt);
           secs[i].ratio.push(tt / tn);
@@ -221,6 +243,15 @@ async function main() {
           openblas_gflops: n.openblas_gflops, native_neurite_over_openblas: n.neurite_over_openblas,
         });
       }
+      if (raw) {
+        const us = (v) => median(v) * 1e6;
+        Object.assign(row, {
+          native_reused_us: us(secs[i].hot), native_fresh_us: us(secs[i].fresh),
+          public_us: us(secs[i].neurite), torch_us: torch ? us(secs[i].torch) : null,
+        });
+        overheadRows.push({ shape: s.name, threads, reused: row.native_reused_us,
+          fresh: row.native_fresh_us, public: row.public_us, torch: row.torch_us ?? NaN });
+      }
       results.push(row);
       const f = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? '-'
         : x.toFixed(d));
@@ -228,6 +259,17 @@ async function main() {
         / peak) + '%' : '-', f(row.torch_gflops), f(row.neurite_over_torch, 2) + 'x',
       f(n?.neurite_gflops), f(n?.openblas_gflops), f(n?.neurite_over_openblas, 2) + 'x']
         .map((c, j) => (j === 0 ? c : c.padStart(9))).join(' '));
+    }
+  }
+  if (raw) {
+    console.log('\nmicroseconds per call (medians): native export into a reused / a fresh output,' +
+      ' the public call, torch.mm');
+    console.log(['shape (M x K x N)', 'threads', 'reused', 'fresh', 'public', 'torch']
+      .map((h, j) => (j === 0 ? h.padEnd(20) : h.padStart(8))).join(' '));
+    for (const r of overheadRows) {
+      console.log([r.shape.padEnd(20), String(r.threads).padStart(8), ...[r.reused, r.fresh,
+        r.public, r.torch].map((x) => (Number.isNaN(x) ? '-' : x.toFixed(2)).padStart(8))]
+        .join(' '));
     }
   }
   if (native) {

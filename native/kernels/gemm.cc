@@ -6,10 +6,10 @@
 // AVX-512 kernels, blocks with few rows read untransposed B in place, blocks with few columns
 // or little depth read A in place, and small-M, deep products with transposed B run as
 // C^T = op(B)^T op(A)^T; with AVX-512, products at most 16 columns wide run on narrow
-// microkernels (24 x 16 rows of C, or 32 x 12 down the columns when A is transposed). Every
-// path performs the same FMA sequence per element of C, so results are bitwise the same for
-// any thread count and any split. Microkernels and AVX2 / AVX-512 packing live in scalar/ and
-// x86/.
+// microkernels (24 x 16 rows of C, or 32 x 12 down the columns when A is transposed or N is
+// at most 8 to 10). Every path performs the same FMA sequence per element of C, so results
+// are bitwise the same for any thread count and any split. Microkernels and AVX2 / AVX-512
+// packing live in scalar/ and x86/.
 #include "gemm.h"
 
 #include <algorithm>
@@ -175,6 +175,12 @@ constexpr int64_t kDirectAMaxCols = 64;
 // then only a few dozen cycles and the packing call a visible part of it (64 x 10 x 128 NN:
 // 1.32 -> 1.25 us).
 constexpr int64_t kDirectAMaxDepth = 16;
+// Whether a block of `rows` x `cols` (depth K) reads A in place. Also a transposed A of at most
+// one tile of rows: its k steps are already contiguous runs of those rows, as packed (10 x 64 x
+// 128 TN: the copy was ~5% of the product).
+bool reads_a_in_place(const UKernels& uk, bool transA, int64_t rows, int64_t cols, int64_t K) {
+  return cols <= kDirectAMaxCols || K <= kDirectAMaxDepth || (transA && rows <= uk.mr);
+}
 
 // Packing routines for a table: the AVX2 / AVX-512 ones with their microkernels, else the plain
 // loops (by the table's MR / NR); direct_b and strided are the in-place microkernels when the
@@ -191,6 +197,7 @@ struct Packers {
   void (*columns)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*,
                   int64_t, int64_t, int64_t, float, float);
   void (*narrow_b)(const float*, int64_t, int64_t, int64_t, float*);  // transposed B, 16 wide
+  void (*columns_a)(const float*, int64_t, int64_t, int64_t, float*);  // A^T, 32-row panels
 };
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
@@ -216,13 +223,14 @@ Packers packers_for(const UKernels& uk) {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   if (uk.gemm == gemm_ukernel_6x16__avx2_fma && uk.mr == 6 && uk.nr == 16)
     return {pack_a_avx2, pack_b_avx2, gemm_ukernel_6x16_direct_b__avx2_fma,
-            gemm_ukernel_6x16_strided__avx2_fma, nullptr, nullptr, nullptr};
+            gemm_ukernel_6x16_strided__avx2_fma, nullptr, nullptr, nullptr, nullptr};
   if (uk.gemm == gemm_ukernel_12x32__avx512 && uk.mr == 12 && uk.nr == 32)
     return {pack_a_avx512, pack_b_avx512, gemm_ukernel_12x32_direct_b__avx512,
             gemm_ukernel_12x32_strided__avx512, gemm_ukernel_24x16_strided__avx512,
-            gemm_ukernel_32x12_columns__avx512, gemm_pack_b_16t__avx512};
+            gemm_ukernel_32x12_columns__avx512, gemm_pack_b_16t__avx512,
+            gemm_pack_a_32t__avx512};
 #endif
-  return {pack_a, pack_b, nullptr, nullptr, nullptr, nullptr, nullptr};
+  return {pack_a, pack_b, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
 }
 
 // Sequential blocked product of rows [0, M) x columns [0, N) (pointers already offset to the
@@ -237,7 +245,7 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
   const int64_t NC = std::max(NR, uk.nc / NR * NR);
   const Packers pack = packers_for(uk);
   const bool direct_b = pack.direct_b && !transB && M <= kDirectBMaxRows;
-  const bool direct_a = pack.strided && (N <= kDirectAMaxCols || K <= kDirectAMaxDepth);
+  const bool direct_a = pack.strided && reads_a_in_place(uk, transA, M, N, K);
   float* bp = pack_b_buffer(std::min(NC, (N + NR - 1) / NR * NR) * std::min(KC, K));
   float* ap = direct_a ? nullptr
                        : pack_a_buffer(std::min(MC, (M + MR - 1) / MR * MR) * std::min(KC, K));
@@ -294,7 +302,7 @@ void gemm_blocked(const UKernels& uk, bool transA, bool transB, int64_t M, int64
 // barriers. A block packs its rows of A and its columns of B, unless it reads them in place
 // (see gemm_blocked), so the split minimises the largest block's cost: its multiply-adds
 // plus packed elements (weighted as kPackMacs).
-void choose_grid(const UKernels& uk, bool transB, int threads, int64_t m_tiles,
+void choose_grid(const UKernels& uk, bool transA, bool transB, int threads, int64_t m_tiles,
                  int64_t n_panels, int64_t K, int64_t* tm, int64_t* tn) {
   constexpr double kPackMacs = 8.0;
   const Packers pack = packers_for(uk);
@@ -304,7 +312,7 @@ void choose_grid(const UKernels& uk, bool transB, int threads, int64_t m_tiles,
     const int64_t b = std::min<int64_t>(threads / a, n_panels);
     const int64_t rows = (m_tiles + a - 1) / a * uk.mr;
     const int64_t cols = (n_panels + b - 1) / b * uk.nr;
-    const bool packs_a = !(pack.strided && (cols <= kDirectAMaxCols || K <= kDirectAMaxDepth));
+    const bool packs_a = !(pack.strided && reads_a_in_place(uk, transA, rows, cols, K));
     const bool packs_b = !(pack.direct_b && !transB && rows <= kDirectBMaxRows);
     const double cost = double(rows) * double(cols) +
                         kPackMacs * double((packs_a ? rows : 0) + (packs_b ? cols : 0));
@@ -338,7 +346,7 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
   int64_t tm = 1, tn = 1;
   {
     const int items = M * N * K < kOversplitMacs ? threads * kItemsPerThread : threads;
-    choose_grid(uk, transB, items, m_tiles, n_panels, K, &tm, &tn);
+    choose_grid(uk, transA, transB, items, m_tiles, n_panels, K, &tm, &tn);
   }
   std::atomic<int64_t> next{0};
   run_split(threads, std::min<int64_t>(threads, tm * tn), [&](int64_t, int64_t) {
@@ -356,13 +364,15 @@ void gemm_packed(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
 
 // Products at most this many columns wide run on the narrow microkernels when the table has
 // them (AVX-512). With transposed A, on the column microkernel (32 rows x 12 columns, vectors
-// down the columns of C: every lane busy, A and B in place); else on the narrow one (one
-// 16-wide accumulator per row, 24 rows): A in place, B in place or, when transposed, copied
-// once into 16-wide rows. The 12 x 32 tile would leave at least half of its lanes idle and pack
-// B into 32-wide panels.
+// down the columns of C: every lane busy, A and B in place); with untransposed A and very few
+// columns, on the same kernel over 32-row panels of A transposed into a scratch; else on the
+// narrow one (one 16-wide accumulator per row, 24 rows): A in place, B in place or, when
+// transposed, copied once into 16-wide rows. The 12 x 32 tile would leave at least half of its
+// lanes idle and pack B into 32-wide panels.
 constexpr int64_t kNarrowCols = 16;
 constexpr int64_t kNarrowRows = 24;
 constexpr int64_t kColumnsRows = 32, kColumnsCols = 12;
+constexpr int64_t kColumnsRowsMin = 24;  // fewest rows of a panel of untransposed A
 
 void gemm_narrow(const UKernels& uk, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
                  float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
@@ -388,19 +398,46 @@ void gemm_narrow(const UKernels& uk, bool transA, bool transB, int64_t M, int64_
     });
     return;
   }
+  // Untransposed A with few columns: rows [0, col_rows) in 32-row panels transposed into a
+  // scratch (pack.columns_a) for the column microkernel, which keeps every lane busy where the
+  // narrow one uses N of 16, and reads B^T in place. The transpose costs about as much as 5
+  // columns of FMAs and the column tile's store a 16 x 16 transpose, so it pays for N <= 8, or
+  // N <= 10 with transposed B (which the narrow kernel needs copied), on panels of at least
+  // 24 rows and K >= 16 (measured, M = 64: 1.16x at N = 10 NT, 1.13x at N = 8 NN, 0.88x at
+  // N = 10 NT with K = 10). The rows left run on the narrow microkernel; both give the same
+  // bits.
+  const bool columns = !transA && pack.columns_a && N <= (transB ? 10 : 8) && K >= 16;
+  const int64_t col_rows =
+      !columns ? 0 : M % kColumnsRows >= kColumnsRowsMin ? M : M / kColumnsRows * kColumnsRows;
+  const int64_t col_tiles = (col_rows + kColumnsRows - 1) / kColumnsRows;
+  const int64_t rest = M - col_rows;
   const float* b = B;
   int64_t bs = ldb;
-  if (transB) {  // op(B)[p, j] = B[j * ldb + p]: copied into rows of 16
+  if (transB && rest > 0) {  // op(B)[p, j] = B[j * ldb + p]: copied into rows of 16
     float* bp = pack_b_buffer(K * kNarrowCols);
     pack.narrow_b(B, ldb, K, N, bp);
     b = bp;
     bs = kNarrowCols;
   }
   const int64_t ars = transA ? 1 : lda, acs = transA ? lda : 1;
-  const int64_t tiles = (M + kNarrowRows - 1) / kNarrowRows;
-  run_split(threads, tiles, [&](int64_t t0, int64_t t1) {
+  const int64_t row_tiles = (rest + kNarrowRows - 1) / kNarrowRows;
+  run_split(threads, col_tiles + row_tiles, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
-      const int64_t r0 = t * M / tiles, r1 = (t + 1) * M / tiles;
+      if (t < col_tiles) {
+        const int64_t bsp = transB ? 1 : ldb, bsj = transB ? ldb : 1;
+        const int64_t r0 = t * kColumnsRows, m = std::min(kColumnsRows, M - r0);
+        float* ap = pack_a_buffer(kColumnsRows * std::min(KC, K));
+        for (int64_t pc = 0; pc < K; pc += KC) {
+          const int64_t kc = std::min(KC, K - pc);
+          pack.columns_a(A + r0 * lda + pc, lda, m, kc, ap);
+          pack.columns(kc, ap, kColumnsRows, B + pc * bsp, bsp, bsj, C + r0 * ldc, ldc, m, N,
+                       alpha, pc == 0 ? beta : 1.0f);
+        }
+        continue;
+      }
+      const int64_t q = t - col_tiles;
+      const int64_t r0 = col_rows + q * rest / row_tiles;
+      const int64_t r1 = col_rows + (q + 1) * rest / row_tiles;
       for (int64_t pc = 0; pc < K; pc += KC) {
         pack.narrow(std::min(KC, K - pc), A + r0 * ars + pc * acs, ars, acs, b + pc * bs, bs,
                     C + r0 * ldc, ldc, r1 - r0, N, alpha, pc == 0 ? beta : 1.0f);

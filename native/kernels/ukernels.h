@@ -68,6 +68,10 @@ void gemm_ukernel_24x16_strided__avx512(int64_t k, const float* a, int64_t ars, 
 // dst[p * 16 + j] = B[j * ldb + p] for p < k, j < n <= 16 (lanes past n zero): a transposed
 // B in the 16-wide rows the narrow microkernel reads.
 void gemm_pack_b_16t__avx512(const float* B, int64_t ldb, int64_t k, int64_t n, float* dst);
+// dst[p * 32 + i] = A[i * lda + p] for p < k, i < m <= 32 (rows past m zero; only the first
+// 16 rows of each step written when m <= 16): an untransposed A as the contiguous columns the
+// column microkernel reads (acs = 32).
+void gemm_pack_a_32t__avx512(const float* A, int64_t lda, int64_t m, int64_t k, float* dst);
 // The column AVX-512 microkernel for transposed A and n <= 12: m <= 32 rows as two 16-row
 // vectors per column of C, A[i, p] = a[p * acs + i] read with masked loads, B[p, j] =
 // b[p * bsp + j * bsj] broadcast, both in place; the tile is transposed in registers before

@@ -448,17 +448,47 @@ void test_degenerate() {
   expect(C == std::vector<float>(4, 0.0f), "K == 0, beta == 0 writes zeros over NaN");
 }
 
+// The AVX-512 packing of untransposed A into 32-row column panels: dst[p * 32 + i] = A[i, p],
+// rows past m zero (up to 16, or 32 when m > 16), nothing past them written, only A's m x k
+// floats read (the copy of A ends right after them).
+void test_pack_a_32t() {
+  if (!neurite::ukernels_avx512()) return;
+  for (int64_t m = 1; m <= 32; ++m) {
+    for (int64_t k : {1, 2, 3, 4, 5, 7, 16, 17, 37}) {
+      const int64_t lda = k + (m % 3);
+      const std::vector<float> full = random_floats(m * lda);
+      const std::vector<float> A(full.begin(), full.begin() + (m - 1) * lda + k);
+      std::vector<float> dst(k * 32 + 32, kSentinel);
+      neurite::gemm_pack_a_32t__avx512(A.data(), lda, m, k, dst.data());
+      const int64_t rows = m > 16 ? 32 : 16;
+      std::string err;
+      for (int64_t p = 0; p < k + 1 && err.empty(); ++p) {
+        for (int64_t i = 0; i < 32 && err.empty(); ++i) {
+          const float want = p == k || i >= rows ? kSentinel : i < m ? A[i * lda + p] : 0.0f;
+          if (dst[p * 32 + i] != want)
+            err = fmt("dst[%lld * 32 + %lld] = %g, want %g", (long long)p, (long long)i,
+                      dst[p * 32 + i], want);
+        }
+      }
+      expect(err.empty(), fmt("pack_a_32t m=%lld k=%lld lda=%lld", (long long)m, (long long)k,
+                              (long long)lda), err);
+    }
+  }
+}
+
 // The narrow paths of the AVX-512 table (N <= 16: the 24 x 16 narrow microkernel, or the
-// 32 x 12 column one when A is transposed): row counts around 24 and 32, column counts around
-// 12 and 16, K across the KC slices, all transposes, padded leading dimensions, beta == 0 over
-// NaN. Also bitwise against the 12 x 32 microkernel over the same operands, which every other
-// path uses: the narrow forms must perform the same FMA sequence per element of C.
+// 32 x 12 column one when A is transposed or, over packed 32-row panels of A, when N <= 8 or
+// 10): row counts around 24 and 32 and panels followed by narrow tiles (33, 56, 60, 97), every
+// N from 1 to 17, K across the KC slices, all transposes, padded leading dimensions,
+// beta == 0 over NaN. Also bitwise against the 12 x 32 microkernel over the same operands,
+// which every other path uses: the narrow forms must perform the same FMA sequence per
+// element of C.
 void test_narrow_paths() {
   const UKernels* uk = neurite::ukernels_avx512();
   if (!uk) return;
-  const int64_t ms[] = {1, 7, 23, 24, 25, 31, 32, 33, 48, 49, 64, 97, 128, 130};
-  const int64_t ns[] = {1, 9, 10, 11, 12, 13, 15, 16};
-  const int64_t ks[] = {1, 10, 64, 128, 1100};
+  const int64_t ms[] = {1, 7, 23, 24, 25, 31, 32, 33, 48, 49, 56, 60, 64, 97, 128, 130};
+  const int64_t ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17};
+  const int64_t ks[] = {1, 10, 16, 64, 128, 1100};
   int64_t index = 0;
   for (int t = 0; t < 4; ++t) {
     for (int64_t M : ms) {
@@ -472,14 +502,14 @@ void test_narrow_paths() {
           // One K slice (a single microkernel sweep per tile), and above the 512 multiply-adds
           // that run as direct loops instead.
           if (K > uk->kc || M * N * K <= 512) continue;
-          // The 12 x 32 microkernel on op(A) in place and op(B) copied into 16-wide rows.
-          std::vector<float> b16(K * 16, 0.0f), ref = pr.C0;
+          // The 12 x 32 microkernel on op(A) in place and op(B) copied into 32-wide rows.
+          std::vector<float> b32(K * 32, 0.0f), ref = pr.C0;
           for (int64_t p = 0; p < K; ++p)
-            for (int64_t j = 0; j < N; ++j) b16[p * 16 + j] = pr.b(p, j);
+            for (int64_t j = 0; j < N; ++j) b32[p * 32 + j] = pr.b(p, j);
           const int64_t ars = pr.ta ? 1 : pr.lda, acs = pr.ta ? pr.lda : 1;
           for (int64_t i = 0; i < M; i += 12) {
             neurite::gemm_ukernel_12x32_strided__avx512(
-                K, pr.A.data() + i * ars, ars, acs, b16.data(), 16, ref.data() + i * pr.ldc,
+                K, pr.A.data() + i * ars, ars, acs, b32.data(), 32, ref.data() + i * pr.ldc,
                 pr.ldc, std::min<int64_t>(12, M - i), N, pr.alpha, pr.beta);
           }
           expect(std::memcmp(C.data(), ref.data(), C.size() * sizeof(float)) == 0,
@@ -489,7 +519,7 @@ void test_narrow_paths() {
     }
   }
   // Large enough to use both threads: the row tiles split between them, same bits.
-  const int64_t big[][3] = {{3000, 10, 200}, {2000, 16, 300}, {1500, 13, 700}};
+  const int64_t big[][3] = {{3000, 10, 200}, {2000, 16, 300}, {1500, 13, 700}, {2020, 8, 150}};
   for (int t = 0; t < 4; ++t) {
     for (const auto& s : big) {
       const Problem pr = make_problem(t & 1, t & 2, s[0], s[1], s[2], 1.25f, 0.0f, 2);
@@ -518,6 +548,7 @@ int main() {
   test_small_sizes();
   test_blocked_sizes();
   test_thread_count();
+  test_pack_a_32t();
   test_narrow_paths();
   test_batched();
   for (const UKernels* uk : tables()) test_large(uk, false, false);

@@ -3,6 +3,7 @@
 // argument checks.
 import { describe, expect, it } from 'vitest';
 import { matmul, randn, manualSeed, tensor, zeros, type Tensor } from '../../lib/index';
+import { batchedProduct } from '../../lib/ops/matmul';
 import { backwardWeighted, expectGrad } from '../helpers/cases';
 import { expectClose } from '../helpers/close';
 import { fixtureFile, toTensor, type FixtureTensor } from '../helpers/fixtures';
@@ -88,6 +89,30 @@ describe('matmul', () => {
     expect(first.toArray()).toEqual(want);
     for (let k = 0; k < 40; k += 13) expectClose(ys[k], first.mul(k + 1), TOL.accum);
   });
+
+  // The few-column products of a linear layer with a small output (AVX-512: A^T panels on the
+  // column kernel for N <= 8, or 10 with transposed B; the narrow kernel above that).
+  it.each([1, 3, 8, 9, 10, 11, 16])(
+    'few-column products match a float64 reference: [61,130] x [130,%i] as NN and NT',
+    (n) => {
+      manualSeed(40 + n);
+      const A = randn([61, 130]);
+      const B = randn([130, n]);
+      const Bt = B.transpose(0, 1); // transpose copies
+      const a = A.data as Float32Array;
+      const b = B.data as Float32Array;
+      const want = new Float32Array(61 * n);
+      for (let i = 0; i < 61; ++i) {
+        for (let j = 0; j < n; ++j) {
+          let s = 0;
+          for (let p = 0; p < 130; ++p) s += a[i * 130 + p] * b[p * n + j];
+          want[i * n + j] = s;
+        }
+      }
+      expectClose(matmul(A, B), tensor(want, [61, n]), TOL.accum);
+      expectClose(batchedProduct(A, Bt, false, true), tensor(want, [61, n]), TOL.accum);
+    },
+  );
 
   it('x.matmul(y) is matmul(x, y)', () => {
     const [a, b] = sampleInputs([[2, 3], [3, 2]], 8);

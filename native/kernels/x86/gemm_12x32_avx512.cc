@@ -460,4 +460,52 @@ void gemm_pack_b_16t__avx512(const float* B, int64_t ldb, int64_t k, int64_t n, 
   }
 }
 
+
+// One 16 x 4 block of gemm_pack_a_32t__avx512: rows [0, 16) x columns [p, p + w) of a (row
+// stride lda) to d[q * 32 + i]; kFull: 16 rows and w == 4, so no edge checks (~10% of the pack).
+template <bool kFull>
+__attribute__((always_inline)) inline void pack_a_32t_block(const float* a, int64_t lda,
+                                                            int64_t rows, int64_t p, int64_t w,
+                                                            float* d) {
+  const __m128i tail = _mm_cmpgt_epi32(_mm_set1_epi32(int(w)), _mm_setr_epi32(0, 1, 2, 3));
+  // row i's 4 floats from column p (zeros past column p + w or past the last row)
+  auto piece = [&](int64_t i) {
+    if (!kFull && i >= rows) return _mm_setzero_ps();
+    return kFull || w == 4 ? _mm_loadu_ps(a + i * lda + p)
+                           : _mm_maskload_ps(a + i * lda + p, tail);
+  };
+  __m512 t[4];
+  for (int64_t b = 0; b < 4; ++b) {
+    __m512 v = _mm512_zextps128_ps512(piece(b));
+    v = _mm512_insertf32x4(v, piece(b + 4), 1);
+    v = _mm512_insertf32x4(v, piece(b + 8), 2);
+    t[b] = _mm512_insertf32x4(v, piece(b + 12), 3);
+  }
+  const __m512 u0 = _mm512_unpacklo_ps(t[0], t[1]), u1 = _mm512_unpackhi_ps(t[0], t[1]);
+  const __m512 u2 = _mm512_unpacklo_ps(t[2], t[3]), u3 = _mm512_unpackhi_ps(t[2], t[3]);
+  _mm512_storeu_ps(d, _mm512_shuffle_ps(u0, u2, 0x44));
+  if (kFull || w > 1) _mm512_storeu_ps(d + 32, _mm512_shuffle_ps(u0, u2, 0xEE));
+  if (kFull || w > 2) _mm512_storeu_ps(d + 64, _mm512_shuffle_ps(u1, u3, 0x44));
+  if (kFull || w > 3) _mm512_storeu_ps(d + 96, _mm512_shuffle_ps(u1, u3, 0xEE));
+}
+
+// Packs rows [0, m) x columns [0, k) of row-major A (m <= 32) as the columns of a 32-row panel
+// for the column microkernel: dst[p * 32 + i] = A[i * lda + p], rows past m zero (only rows
+// below 16 written when m <= 16: the microkernel then reads no more). Per 16 x 4 block, the
+// 4-float pieces of rows b, b + 4, b + 8, b + 12 are inserted into the four 128-bit lanes of
+// vector b (loads and inserts, which the other vector port can run), then a 4 x 4 transpose
+// inside each lane gives the 4 columns: 8 shuffles per 64 floats against 16 for a 16 x 16
+// register transpose (64 x 128: 0.72 -> 0.54 us). Only the m x k floats of A are read.
+void gemm_pack_a_32t__avx512(const float* A, int64_t lda, int64_t m, int64_t k, float* dst) {
+  for (int64_t h = 0; h < (m > 16 ? 32 : 16); h += 16) {
+    const int64_t rows = m - h;
+    const float* a = A + h * lda;
+    int64_t p = 0;
+    if (rows >= 16)
+      for (; p + 4 <= k; p += 4) pack_a_32t_block<true>(a, lda, rows, p, 4, dst + p * 32 + h);
+    for (; p < k; p += 4)
+      pack_a_32t_block<false>(a, lda, rows, p, k - p < 4 ? k - p : 4, dst + p * 32 + h);
+  }
+}
+
 }  // namespace neurite
