@@ -45,8 +45,8 @@ bool conv2d_backward_weight(const Conv2dGeom& g, const float* x, const float* dy
 // (offsets in the OH x OW convolution output plane). pool describes the pooling of one
 // convolution output plane (H = g.OH, W = g.OW; planes is ignored). The convolution runs a few
 // images at a time into a per-thread buffer of about 256 KiB, pooled while in cache: the
-// convolution output is never stored (on Winograd's geometries the whole batch goes through a
-// buffer kept between calls). Values are those of conv2d_forward then max_pool2d_forward.
+// convolution output is never stored (on Winograd's geometries pieces of up to 16 MiB, whole
+// batches of small images, go through a buffer kept between calls). Values are those of conv2d_forward then max_pool2d_forward.
 // Overwrites y [N, K, POH, POW] and idx; false if a workspace cannot grow.
 bool conv2d_maxpool_forward(const Conv2dGeom& g, const Pool2dGeom& pool, const float* x,
                             const float* w, const float* bias, float* y, int32_t* idx);

@@ -22,6 +22,10 @@ namespace {
 // A piece's convolution output, about 256 KiB: in L2 when the pool reads it.
 constexpr int64_t kPieceFloats = int64_t{1} << 16;
 
+// The same on Winograd's geometries, where pieces are run one after another, each on all
+// threads: 16 MiB, whole batches of small images.
+constexpr int64_t kWinogradPieceFloats = int64_t{1} << 22;
+
 // Image ranges of the sparse weight gradient: fixed, so sums do not depend on the threads.
 constexpr int64_t kSparseSlots = 8;
 
@@ -135,12 +139,20 @@ bool conv2d_maxpool_forward(const Conv2dGeom& g, const Pool2dGeom& pool, const f
   if (g.N == 0 || g.K == 0 || P2 == 0) return true;
   if (winograd_applicable(g)) {
     // Winograd wants many tiles per call (its weight transform is paid per call, its blocks
-    // split the work): the whole batch at once, into a buffer kept between calls
-    float* buf = piece_buffer(g.N * per_image);
-    if (!buf || !conv2d_forward(g, x, w, bias, buf)) return false;
-    Pool2dGeom q = pool;
-    q.planes = g.N * g.K;
-    max_pool2d_forward(q, buf, y, idx);
+    // split the work): as many images at once as fit kWinogradPieceFloats (the whole batch
+    // for small images), into a buffer kept between calls
+    const int64_t imgs = std::max<int64_t>(
+        1, std::min<int64_t>(g.N, kWinogradPieceFloats / std::max<int64_t>(per_image, 1)));
+    float* buf = piece_buffer(imgs * per_image);
+    if (!buf) return false;
+    for (int64_t n0 = 0; n0 < g.N; n0 += imgs) {
+      Conv2dGeom s = g;
+      s.N = std::min(imgs, g.N - n0);
+      if (!conv2d_forward(s, x + n0 * g.C * g.H * g.W, w, bias, buf)) return false;
+      Pool2dGeom q = pool;
+      q.planes = s.N * g.K;
+      max_pool2d_forward(q, buf, y + n0 * g.K * P2, idx + n0 * g.K * P2);
+    }
     return true;
   }
   const int64_t imgs =

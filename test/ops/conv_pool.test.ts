@@ -80,6 +80,17 @@ describe('conv2dMaxPool2d', () => {
     });
   }
 
+  it('Winograd geometry larger than one 16 MiB piece: pieces give the unfused values', () => {
+    manualSeed(11);
+    // each image's convolution output is 64 x 180 x 180 floats (8.3 MB): two pieces
+    const x = randn([3, 8, 180, 180]);
+    const w = randn([64, 8, 3, 3], { std: 0.2 });
+    const b = randn([64]);
+    const f = conv2dMaxPool2d(x, w, b, { padding: 1 }, { kernelSize: 2 });
+    const u = maxPool2d(conv2d(x, w, b, { padding: 1 }), { kernelSize: 2 });
+    expect(same(f, u)).toBe(true);
+  });
+
   it('sparse path: the bias gradient alone, and the weight gradient alone', () => {
     manualSeed(3);
     const x = randn([2, 1, 10, 10]);
