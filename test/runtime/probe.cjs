@@ -40,6 +40,19 @@ function matmulCase(out, name, m, k, n, seed) {
   out[`${name} grad b`] = list(b.grad);
 }
 
+/** A convolution, ReLU and max pool through nn.Sequential (the fused conv + pool op, on
+ *  Winograd when C >= 8), and the gradients of L = sum(r * y). */
+function convCase(out, name, N, C, HW, K, pad, seed) {
+  nt.manualSeed(seed);
+  const model = new nt.nn.Sequential(new nt.nn.Conv2d(C, K, 3, { padding: pad }), new nt.nn.ReLU(), new nt.nn.MaxPool2d(2));
+  const x = input([N, C, HW, HW], seed, true);
+  const y = model.forward(x);
+  out[`${name} forward`] = list(y);
+  nt.sum(nt.mul(y, input(y.shape, seed + 1))).backward();
+  out[`${name} grad x`] = list(x.grad);
+  for (const [key, p] of model.namedParameters()) out[`${name} grad ${key}`] = list(p.grad);
+}
+
 function compute(mode = 'full') {
   const out = {};
   // 7x5x9 takes the direct small-product loops; 33x20x17 the packed microkernel path
@@ -55,6 +68,8 @@ function compute(mode = 'full') {
   const w = input([33, 20], 41);
   out['sum [33, 20] dim 0'] = list(nt.sum(w, 0));
   out['sum [33, 20] dim 1'] = list(nt.sum(w, 1));
+  convCase(out, 'conv 1->4 12x12', 2, 1, 12, 4, 0, 111);
+  convCase(out, 'conv 8->6 10x10 winograd', 4, 8, 10, 6, 1, 121);
   if (mode === 'full') {
     matmulCase(out, '128x96x80', 128, 96, 80, 51);
     matmulCase(out, '1x300x1', 1, 300, 1, 61);
