@@ -69,7 +69,6 @@ function compute(mode = 'full') {
   out['sum [33, 20] dim 0'] = list(nt.sum(w, 0));
   out['sum [33, 20] dim 1'] = list(nt.sum(w, 1));
   convCase(out, 'conv 1->4 12x12', 2, 1, 12, 4, 0, 111);
-  convCase(out, 'conv 8->6 10x10 winograd', 4, 8, 10, 6, 1, 121);
   if (mode === 'full') {
     matmulCase(out, '128x96x80', 128, 96, 80, 51);
     matmulCase(out, '1x300x1', 1, 300, 1, 61);
@@ -80,6 +79,9 @@ function compute(mode = 'full') {
     const big = input([100000], 91);
     out['sum [100000]'] = list(nt.sum(big));
     out['sum [250, 400] dim 0'] = list(nt.sum(input([250, 400], 101), 0));
+    // not in 'small', the qemu tests' mode: qemu 7.2's emulation of AVX2 gathers gets the
+    // Winograd AVX2 transforms wrong (native/test/winograd_test passes on real CPUs)
+    convCase(out, 'conv 8->6 10x10 winograd', 4, 8, 10, 6, 1, 121);
   }
   return { backend: nt.backend(), results: out };
 }
