@@ -271,4 +271,12 @@ void Args::indices_in_range(const char* name, const int32_t* idx, int64_t n,
                   "), got " + std::to_string(idx[k]) + " at " + std::to_string(k));
 }
 
+void Args::offsets_in_range(const char* name, const int32_t* idx, int64_t n,
+                            int64_t bound) const {
+  for (int64_t k = 0; k < n; ++k)
+    if (idx[k] < -1 || idx[k] >= bound)
+      range_error(std::string(name) + " must hold offsets in [-1, " + std::to_string(bound) +
+                  "), got " + std::to_string(idx[k]) + " at " + std::to_string(k));
+}
+
 }  // namespace neurite

@@ -73,6 +73,9 @@ class Args {
   int64_t mul(const char* what, int64_t a, int64_t b) const;
   // Throws RangeError unless every index lies in [0, bound).
   void indices_in_range(const char* name, const int32_t* idx, int64_t n, int64_t bound) const;
+  // Throws RangeError naming the first offset outside [-1, bound) (-1: none, as max pooling's
+  // argmax offsets); returns if there is none.
+  void offsets_in_range(const char* name, const int32_t* idx, int64_t n, int64_t bound) const;
 
   [[noreturn]] void type_error(const std::string& msg) const;
   [[noreturn]] void range_error(const std::string& msg) const;

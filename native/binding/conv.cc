@@ -54,14 +54,6 @@ int64_t output_len(const Args& a, const Conv2dGeom& g) {
 
 void out_of_memory(const Args& a) { a.range_error("workspace could not be allocated"); }
 
-// Throws unless every idx[k] lies in [-1, bound), naming the first offender.
-void offsets_in_range(const Args& a, const int32_t* idx, int64_t n, int64_t bound) {
-  for (int64_t k = 0; k < n; ++k)
-    if (idx[k] < -1 || idx[k] >= bound)
-      a.range_error("idx must hold offsets in [-1, " + std::to_string(bound) + "), got " +
-                    std::to_string(idx[k]) + " at " + std::to_string(k));
-}
-
 // conv2dForward(y, x, w, bias | null, ...geometry): y = conv2d(x, w) + bias
 Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
   Args a(info, "conv2dForward", 20);
@@ -201,8 +193,11 @@ Napi::Value Conv2dMaxPoolBackwardWeight(const Napi::CallbackInfo& info) {
   // the kernel checks each offset as it reads it; on a bad one it writes nothing and the scan
   // below names the first
   const SparseGrad r = conv2d_maxpool_backward_weight(g, P2, x.data, dy.data, idx.data, dw.data, db);
-  if (r == SparseGrad::kBadIndex) offsets_in_range(a, idx.data, n_out, plane);
-  if (r != SparseGrad::kOk) out_of_memory(a);
+  if (r == SparseGrad::kBadIndex) {
+    a.offsets_in_range("idx", idx.data, n_out, plane);
+    a.range_error("idx changed while in use");
+  }
+  if (r == SparseGrad::kNoMemory) out_of_memory(a);
   return info.Env().Undefined();
 }
 

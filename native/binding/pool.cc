@@ -75,10 +75,7 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   // the kernel checks the offsets on the pool threads; on failure, find one to name
   if (max_pool2d_backward(planes, HW, P, dy.data, idx.data, dx.data))
     return info.Env().Undefined();
-  for (int64_t k = 0; k < n_out; ++k)
-    if (idx.data[k] < -1 || idx.data[k] >= HW)
-      a.range_error("idx must hold offsets in [-1, " + std::to_string(HW) + "), got " +
-                    std::to_string(idx.data[k]) + " at " + std::to_string(k));
+  a.offsets_in_range("idx", idx.data, n_out, HW);
   a.range_error("idx changed while in use");
   return info.Env().Undefined();
 }

@@ -10,6 +10,7 @@ import { manualSeed, nn, randn, tensor, Tensor } from '../../lib/index';
 import { conv2d, type Conv2dOptions, conv2dMaxPool2d } from '../../lib/ops/conv';
 import { maxPool2d, type MaxPool2dOptions } from '../../lib/ops/pool';
 import { expectClose } from '../helpers/close';
+import { gradcheck, sampleInputs } from '../helpers/gradcheck';
 import { cpuHasAvx2Fma, parseChild, requireBuiltPackage, ROOT, runNode } from '../runtime/child';
 
 interface Case {
@@ -89,6 +90,21 @@ describe('conv2dMaxPool2d', () => {
     const f = conv2dMaxPool2d(x, w, b, { padding: 1 }, { kernelSize: 2 });
     const u = maxPool2d(conv2d(x, w, b, { padding: 1 }), { kernelSize: 2 });
     expect(same(f, u)).toBe(true);
+  });
+
+  // Finite differences on both backwards: the dense one (the input needs a gradient) and the
+  // sparse weight gradient (it does not). A small step keeps each window's argmax in place.
+  it('finite differences: dense backward (x, w, b)', () => {
+    gradcheck(
+      (x, w, b) => conv2dMaxPool2d(x, w, b, { stride: [1, 2], padding: 1 }, { kernelSize: 2, ceilMode: true }),
+      sampleInputs([[2, 2, 7, 9], [3, 2, 3, 3], [3]], 17),
+      { eps: 1e-3 },
+    );
+  });
+  it('finite differences: sparse weight gradient (w, b; x without gradient)', () => {
+    const [x] = sampleInputs([[2, 1, 9, 8]], 19);
+    const xc = tensor((x as Tensor).data as Float32Array, (x as Tensor).shape);
+    gradcheck((w, b) => conv2dMaxPool2d(xc, w, b, {}, { kernelSize: 2 }), sampleInputs([[4, 1, 3, 2], [4]], 23), { eps: 1e-3 });
   });
 
   it('sparse path: the bias gradient alone, and the weight gradient alone', () => {
