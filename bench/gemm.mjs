@@ -3,7 +3,12 @@
 // training step (for each linear layer Y = X·Wᵀ, X [N, F], W [O, F]: forward NT, dX = dY·W
 // NN, dW = dYᵀ·X TN, plus the NN form of each forward shape). NN products go through
 // matmul(); transposed ones through batchedProduct() (dist/ops/matmul.js), the call matmul's
-// backward makes, since neurite's transpose() copies.
+// backward makes, since neurite's transpose() copies. Each product runs twice: allocating its
+// result (matmul(a, b) against torch.mm(a, b)) and into one preallocated result
+// (matmul(a, b, { out }) against torch.mm(a, b, out=c)). The first includes what each runtime
+// pays for fresh memory: torch frees a result the moment it is dropped and hands the same hot
+// block back, while V8 frees ArrayBuffers only at a garbage collection, so each small result
+// lands in cache-cold memory (see --overhead).
 // Interleaved: in every round each shape runs as a neurite block then a torch block (order
 // alternating); figures are medians over rounds, ratios medians of per-round ratios.
 // With --native DIR (default build-bench/ if it holds gemm_bench) it also runs the C++ bench
@@ -98,12 +103,14 @@ const median = (v) => {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
-/** A function running the product once through the public API. */
-function neuriteThunk(s) {
+/** Two functions running the product once through the public API: allocating the result,
+ *  and writing into one preallocated tensor (matmul's out; batchedProduct's destination). */
+function neuriteThunks(s) {
   const A = nt.randn(s.ta ? [s.K, s.M] : [s.M, s.K]);
   const B = nt.randn(s.tb ? [s.N, s.K] : [s.K, s.N]);
-  if (!s.ta && !s.tb) return () => nt.matmul(A, B);
-  return () => batchedProduct(A, B, s.ta, s.tb);
+  const out = nt.zeros([s.M, s.N]);
+  if (!s.ta && !s.tb) return [() => nt.matmul(A, B), () => nt.matmul(A, B, { out })];
+  return [() => batchedProduct(A, B, s.ta, s.tb), () => batchedProduct(A, B, s.ta, s.tb, out.data)];
 }
 
 /** The native export alone: into one reused output, or into a fresh one per call. */
@@ -189,7 +196,9 @@ async function main() {
       `${torch.info.blas ? `OpenBLAS, core ${torch.info.blas}` : 'not OpenBLAS'}` +
       `${opt.torchAnyIsa || info.isa === 'avx512' ? '' : ', MKL_ENABLE_INSTRUCTIONS=AVX2'})`);
   }
-  const fns = shapes.map(neuriteThunk);
+  const pairs = shapes.map(neuriteThunks);
+  const fns = pairs.map((p) => p[0]);
+  const outFns = pairs.map((p) => p[1]);
   const raw = opt.overhead ? shapes.map(nativeThunks) : null;
   const results = [];
   const overheadRows = [];
@@ -197,7 +206,8 @@ async function main() {
     nt.setNumThreads(threads);
     if (torch) await torch.ask(`threads ${threads}`);
     const reps = fns.map((fn) => calibrate(fn, opt.target));
-    const secs = shapes.map(() => ({ neurite: [], torch: [], ratio: [], hot: [], fresh: [] }));
+    const secs = shapes.map(() => ({ neurite: [], torch: [], ratio: [], hot: [], fresh: [],
+      ntOut: [], torchOut: [], outRatio: [] }));
     for (let r = 0; r < opt.rounds; ++r) {
       for (let i = 0; i < shapes.length; ++i) {
         let tn;
@@ -214,6 +224,17 @@ async function main() {
           secs[i].torch.push(tt);
           secs[i].ratio.push(tt / tn);
         }
+        // the same product into a preallocated result, both sides (order alternating too)
+        let to;
+        let tto = NaN;
+        if (r % 2 === 1 || !torch) to = block(outFns[i], reps[i]);
+        if (torch) tto = (await torch.ask(`out ${i}`)).seconds;
+        if (r % 2 === 0 && torch) to = block(outFns[i], reps[i]);
+        secs[i].ntOut.push(to);
+        if (torch) {
+          secs[i].torchOut.push(tto);
+          secs[i].outRatio.push(tto / to);
+        }
       }
     }
     const nat = native ? native.results.filter((x) => x.threads === threads) : [];
@@ -223,8 +244,8 @@ async function main() {
       ` (ISA of neurite's kernels${p512 ? `; AVX-512 ${p512.toFixed(1)}` : ''}` +
       `${nat[0]?.peak_avx2_gflops ? `, AVX2 ${nat[0].peak_avx2_gflops.toFixed(1)}` : ''})` +
       ` (C++ run, OpenBLAS core ${native.openblas_core})` : ''));
-    const head = ['shape (M x K x N)', 'neurite', '%peak', 'torch', 'nt/torch', 'C++ nt',
-      'openblas', 'nt/oblas'];
+    const head = ['shape (M x K x N)', 'neurite', '%peak', 'torch', 'nt/torch', 'nt out',
+      'torch out', 'out ratio', 'C++ nt', 'openblas', 'nt/oblas'];
     console.log(head.map((h, j) => (j === 0 ? h.padEnd(20) : h.padStart(9))).join(' '));
     for (let i = 0; i < shapes.length; ++i) {
       const s = shapes[i];
@@ -235,6 +256,9 @@ async function main() {
         neurite_gflops: g(median(secs[i].neurite)),
         torch_gflops: torch ? g(median(secs[i].torch)) : null,
         neurite_over_torch: torch ? median(secs[i].ratio) : null,
+        neurite_out_gflops: g(median(secs[i].ntOut)),
+        torch_out_gflops: torch ? g(median(secs[i].torchOut)) : null,
+        neurite_out_over_torch_out: torch ? median(secs[i].outRatio) : null,
       };
       const n = nat.find((x) => x.shape === s.name);
       if (n) {
@@ -257,6 +281,7 @@ async function main() {
         : x.toFixed(d));
       console.log([s.name.padEnd(20), f(row.neurite_gflops), n ? f((100 * row.neurite_gflops)
         / peak) + '%' : '-', f(row.torch_gflops), f(row.neurite_over_torch, 2) + 'x',
+      f(row.neurite_out_gflops), f(row.torch_out_gflops), f(row.neurite_out_over_torch_out, 2) + 'x',
       f(n?.neurite_gflops), f(n?.openblas_gflops), f(n?.neurite_over_openblas, 2) + 'x']
         .map((c, j) => (j === 0 ? c : c.padStart(9))).join(' '));
     }
@@ -275,6 +300,10 @@ async function main() {
   if (native) {
     console.log('\n%peak: neurite (through JS) against the peak FMA loop of the C++ run, which ' +
       'ran before the JS rounds; C++ nt / openblas / nt/oblas come from that run.');
+  }
+  if (torch) {
+    console.log('nt out / torch out: the same products into one preallocated result, ' +
+      'matmul(a, b, { out }) against torch.mm(a, b, out=c); out ratio is their median ratio.');
   }
   torch?.close();
   mkdirSync(path.join(HERE, 'results'), { recursive: true });

@@ -6,8 +6,9 @@ Protocol (one JSON object per line):
   stdout:           {"ready": true, "torch": version, "mkl": bool, "isa": str, "blas": str}
   stdin  "threads N": torch.set_num_threads(N), then recalibrates ->
   stdout:           {"threads": N}
-  stdin  "run I":   one timed block of shape I ->
+  stdin  "run I":   one timed block of shape I (torch.mm allocating its result) ->
   stdout:           {"seconds": seconds per call}
+  stdin  "out I":   the same with torch.mm(a, b, out=c) into one preallocated c
   stdin  EOF:       exit
 
 Transposed operands are transposed views (a.t()), so torch.mm passes transpose flags to its
@@ -36,12 +37,15 @@ def blas_set_threads(n):
         return None
 
 
-def thunk(s):
-    """Returns a function computing op(A)·op(B) for shape spec `s` once."""
+def thunks(s):
+    """Returns two functions computing op(A)·op(B) for shape spec `s` once: torch.mm
+    allocating its output (as neurite's matmul does) and torch.mm(out=) into one tensor (as
+    neurite's matmul(a, b, { out }))."""
     M, N, K = s["M"], s["N"], s["K"]
     a = torch.randn(K, M).t() if s["ta"] else torch.randn(M, K)
     b = torch.randn(N, K).t() if s["tb"] else torch.randn(K, N)
-    return lambda: torch.mm(a, b)  # allocates its output, as neurite's matmul does
+    c = torch.empty(M, N)
+    return (lambda: torch.mm(a, b)), (lambda: torch.mm(a, b, out=c))
 
 
 def calibrate(fn, target):
@@ -63,7 +67,9 @@ def main():
     torch.set_grad_enabled(False)
     torch.manual_seed(0)
     target = config["target"]
-    fns = [thunk(s) for s in config["shapes"]]
+    pairs = [thunks(s) for s in config["shapes"]]
+    fns = [p[0] for p in pairs]
+    outs = [p[1] for p in pairs]
     reps = [1] * len(fns)
     isa = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else "?"
     print(json.dumps({"ready": True, "torch": torch.__version__,
@@ -76,9 +82,9 @@ def main():
             blas_set_threads(int(arg))
             reps = [calibrate(fn, target) for fn in fns]
             print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
-        elif cmd == "run":
+        elif cmd in ("run", "out"):
             i = int(arg)
-            fn, n = fns[i], reps[i]
+            fn, n = (fns if cmd == "run" else outs)[i], reps[i]
             t0 = time.perf_counter()
             for _ in range(n):
                 fn()

@@ -25,7 +25,7 @@ export {
   select, cat, stack, split, chunk,
 } from './ops/shape';
 export { indexSelect, gather, scatterAdd } from './ops/index';
-export { matmul } from './ops/matmul';
+export { matmul, type MatmulOptions } from './ops/matmul';
 export * from './ops/cnn_exports';
 export * from './ops/norm_exports';
 export type { Shape } from './shape';

@@ -4,6 +4,7 @@ import { runBackward, type BackwardOptions } from './autograd/backward';
 import { noteAllocation, POOLED_MIN_BYTES, takeBuffer } from './buffers';
 import { isGradEnabled } from './autograd/grad_mode';
 import { Node, type BackwardRule } from './autograd/node';
+import { writeStamp } from './autograd/version';
 import { formatTensor } from './format';
 import { native } from './native';
 import * as ew from './ops/elementwise';
@@ -11,7 +12,7 @@ import * as act from './ops/activation';
 import * as red from './ops/reduce';
 import * as sh from './ops/shape';
 import * as idx from './ops/index';
-import { matmul as matmulOp } from './ops/matmul';
+import { matmul as matmulOp, type MatmulOptions } from './ops/matmul';
 import { rngState } from './random';
 import { checkShape, formatShape, numel, type Shape } from './shape';
 
@@ -440,8 +441,8 @@ export class Tensor {
     return red.logSumExp(this, dim, keepDim);
   }
 
-  matmul(other: Tensor): Tensor {
-    return matmulOp(this, other);
+  matmul(other: Tensor, options?: MatmulOptions): Tensor {
+    return matmulOp(this, other, options);
   }
 }
 
@@ -458,7 +459,7 @@ function flatArgs(args: number[] | [readonly number[]]): number[] {
 export function record(out: Tensor, name: string, inputs: Tensor[], rule: BackwardRule): Tensor {
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.gradFn = new Node(name, inputs, rule);
+    out.gradFn = new Node(name, inputs, rule, out.data, writeStamp());
   }
   return out;
 }

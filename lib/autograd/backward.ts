@@ -4,6 +4,7 @@ import { gradientReuse, recycleBuffer, trackAllocations } from '../buffers';
 import type { Storage, Tensor } from '../tensor';
 import { noGrad } from './grad_mode';
 import type { Node } from './node';
+import { writeStamp, writtenSince } from './version';
 
 export interface BackwardOptions {
   /** Keep the graph so backward can run through it again (default false). */
@@ -83,6 +84,7 @@ function walk(
       );
     }
     const inputs = node.inputs;
+    if (node.stamp !== writeStamp()) checkUnwritten(node);
     const needs = inputs.map((t) => t.requiresGrad);
     const rule = node.rule;
     const dxs = pool.run(() => rule(dy, needs, pool.exclusive(dy)));
@@ -202,4 +204,18 @@ function accumulateLeaf(
 ): void {
   if (!leaf.requiresGrad) return;
   leaf.grad = leaf.grad ? add(leaf.grad, g) : clone(g);
+}
+
+/** Throws when an in-place write changed a tensor `node`'s rule may read (an input of its op,
+ *  or its output) after the op ran: the gradient could be computed from the new values.
+ *  Conservative: PyTorch refuses only tensors the op saved; rules here do not declare theirs. */
+function checkUnwritten(node: Node): void {
+  const written = node.inputs.findIndex((t) => writtenSince(t.data, node.stamp));
+  if (written < 0 && !(node.output && writtenSince(node.output, node.stamp))) return;
+  const what = written >= 0 ? `input ${written}` : 'output';
+  throw new Error(
+    `backward: ${node.name}'s ${what} was overwritten in place (matmul's out) after ` +
+      `${node.name} ran, and its gradient may need the old values; write into another tensor, ` +
+      'or after backward()',
+  );
 }

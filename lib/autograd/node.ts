@@ -1,5 +1,5 @@
 // A graph node: the op that made a tensor, its inputs, and its backward rule.
-import type { Tensor } from '../tensor';
+import type { Storage, Tensor } from '../tensor';
 
 /** Receives the gradient of the output and, for each input, whether it needs a gradient;
  *  returns one gradient per input (null where not needed), each of the input's shape.
@@ -20,10 +20,15 @@ export class Node {
     readonly name: string,
     readonly inputs: readonly Tensor[],
     public rule: BackwardRule | null,
+    /** The op's output storage, which the rule may read (see autograd/version.ts). */
+    public output: Storage | null = null,
+    /** The in-place write counter when the op ran (autograd/version.ts). */
+    readonly stamp = 0,
   ) {}
 
   /** Drops the backward rule and what it saved; a later backward through here throws. */
   free(): void {
     this.rule = null;
+    this.output = null;
   }
 }
