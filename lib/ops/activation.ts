@@ -81,8 +81,9 @@ function softmaxOp(fn: string, x: Tensor, dim: number, log: boolean): Tensor {
   const y = uninitialisedF32(x.size);
   native.softmaxForward(y, xf.data as Float32Array, outer, D, inner, log);
   const out = new Tensor(y, x.shape);
-  return record(out, fn, [x], (dy) => {
-    const dx = uninitialisedF32(x.size);
+  return record(out, fn, [x], (dy, _needs, dyWritable) => {
+    // the kernel reads each element of dy before writing that element of dx
+    const dx = dyWritable ? (dy.data as Float32Array) : uninitialisedF32(x.size);
     native.softmaxBackward(dx, dy.data as Float32Array, y, outer, D, inner, log);
     return [new Tensor(dx, x.shape)];
   });

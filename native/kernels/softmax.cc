@@ -1,5 +1,7 @@
-// Softmax with the max subtracted first (stable); rows over D are strided by `inner`. The exp
-// pass runs vmath's exp_sum_row on contiguous rows (inner == 1).
+// Softmax with the max subtracted first (stable), in three passes over each row (max; exp and
+// sum; scale) that the compiler vectorises, with vmath's exp. Contiguous rows (inner == 1) run
+// whole; strided rows (inner > 1) run in blocks of up to kBlock neighbouring rows at once, so
+// that every pass reads contiguous runs along inner instead of one float per cache line.
 #include "softmax.h"
 
 #include <cmath>
@@ -10,27 +12,159 @@
 namespace neurite {
 namespace {
 
-constexpr int64_t kBlock = 256;
+constexpr int64_t kBlock = 256;  // rows of a strided block; floats of a scratch run
+constexpr int kLanes = 16;       // independent partial maxima / sums (vectorised, no chains)
 
-// sum_d exp(xs[d * inner] - m) over d < D; writes the terms to ys[d * inner] when ys is not
-// null. ys may alias xs. Strided rows (inner > 1) keep the scalar loop: gathering them into a
-// buffer for exp_sum_row measured slower. TODO: vectorise them along inner instead.
-float exp_sum(float* ys, const float* xs, int64_t D, int64_t inner, float m,
-              const VMathKernels& vm) {
-  if (inner == 1 && ys) return vm.exp_sum_row(ys, xs, D, m);
-  float s = 0;
-  if (inner == 1) {
-    float buf[kBlock];
+// max(x[0:n]) for n >= 1, NaNs skipped (a NaN row still ends up NaN: exp(NaN - m) is NaN).
+// `v > m ? v : m` is what maxps computes, so the compiler vectorises it exactly.
+float row_max(const float* x, int64_t n) {
+  float m[kLanes];
+  for (int j = 0; j < kLanes; ++j) m[j] = -INFINITY;
+  int64_t d = 0;
+  for (; d + kLanes <= n; d += kLanes)
+    for (int j = 0; j < kLanes; ++j) m[j] = x[d + j] > m[j] ? x[d + j] : m[j];
+  float r = -INFINITY;
+  for (int j = 0; j < kLanes; ++j) r = m[j] > r ? m[j] : r;
+  for (; d < n; ++d) r = x[d] > r ? x[d] : r;
+  return r;
+}
+
+// sum(a[0:n] * b[0:n]), or sum(a[0:n]) when b is null, in kLanes partial sums.
+float row_dot(const float* a, const float* b, int64_t n) {
+  float s[kLanes] = {};
+  int64_t d = 0;
+  if (b) {
+    for (; d + kLanes <= n; d += kLanes)
+      for (int j = 0; j < kLanes; ++j) s[j] += a[d + j] * b[d + j];
+  } else {
+    for (; d + kLanes <= n; d += kLanes)
+      for (int j = 0; j < kLanes; ++j) s[j] += a[d + j];
+  }
+  float r = 0;
+  for (int j = 0; j < kLanes; ++j) r += s[j];
+  for (; d < n; ++d) r += b ? a[d] * b[d] : a[d];
+  return r;
+}
+
+// A row whose max is -inf is all -inf: subtract 0 instead, so exp gives 0, not NaN.
+inline float stable_max(float m) { return std::isinf(m) && m < 0 ? 0.0f : m; }
+
+// One contiguous row of D floats.
+void forward_row(float* y, const float* x, int64_t D, bool log, const VMathKernels& vm) {
+  const float m = stable_max(row_max(x, D));
+  if (log) {
+    float tmp[kBlock];
+    float s = 0;
     for (int64_t d0 = 0; d0 < D; d0 += kBlock)
-      s += vm.exp_sum_row(buf, xs + d0, D - d0 < kBlock ? D - d0 : kBlock, m);
-    return s;
+      s += vm.exp_sum_row(tmp, x + d0, D - d0 < kBlock ? D - d0 : kBlock, m);
+    const float ls = m + std::log(s);
+    for (int64_t d = 0; d < D; ++d) y[d] = x[d] - ls;
+    return;
+  }
+  const float inv = 1.0f / vm.exp_sum_row(y, x, D, m);
+  for (int64_t d = 0; d < D; ++d) y[d] *= inv;
+}
+
+// w <= kBlock neighbouring strided rows: x[d * inner + i] for d < D, i < w.
+void forward_block(float* y, const float* x, int64_t D, int64_t inner, int64_t w, bool log,
+                   const VMathKernels& vm) {
+  float m[kBlock], s[kBlock], tmp[kBlock];
+  for (int64_t i = 0; i < w; ++i) m[i] = -INFINITY;
+  for (int64_t d = 0; d < D; ++d) {  // NaNs skipped, as in row_max
+    const float* xr = x + d * inner;
+    for (int64_t i = 0; i < w; ++i) m[i] = xr[i] > m[i] ? xr[i] : m[i];
+  }
+  for (int64_t i = 0; i < w; ++i) {
+    m[i] = stable_max(m[i]);
+    s[i] = 0;
   }
   for (int64_t d = 0; d < D; ++d) {
-    float v = std::exp(xs[d * inner] - m);
-    if (ys) ys[d * inner] = v;
-    s += v;
+    const float* xr = x + d * inner;
+    float* e = log ? tmp : y + d * inner;  // log-softmax needs only the sum
+    for (int64_t i = 0; i < w; ++i) e[i] = xr[i] - m[i];
+    vm.exp(e, e, w);
+    for (int64_t i = 0; i < w; ++i) s[i] += e[i];
   }
-  return s;
+  if (log) {
+    for (int64_t i = 0; i < w; ++i) s[i] = m[i] + std::log(s[i]);
+    for (int64_t d = 0; d < D; ++d) {
+      const float* xr = x + d * inner;
+      float* yr = y + d * inner;
+      for (int64_t i = 0; i < w; ++i) yr[i] = xr[i] - s[i];
+    }
+    return;
+  }
+  for (int64_t i = 0; i < w; ++i) s[i] = 1.0f / s[i];
+  for (int64_t d = 0; d < D; ++d) {
+    float* yr = y + d * inner;
+    for (int64_t i = 0; i < w; ++i) yr[i] *= s[i];
+  }
+}
+
+// One contiguous row of D floats. g may alias dx: each element of g is read before its dx.
+void backward_row(float* dx, const float* g, const float* y, int64_t D, bool log,
+                  const VMathKernels& vm) {
+  if (log) {
+    const float s = row_dot(g, nullptr, D);
+    float e[kBlock];
+    for (int64_t d0 = 0; d0 < D; d0 += kBlock) {
+      const int64_t n = D - d0 < kBlock ? D - d0 : kBlock;
+      vm.exp(e, y + d0, n);
+      for (int64_t d = 0; d < n; ++d) dx[d0 + d] = g[d0 + d] - e[d] * s;
+    }
+    return;
+  }
+  const float s = row_dot(g, y, D);
+  for (int64_t d = 0; d < D; ++d) dx[d] = y[d] * (g[d] - s);
+}
+
+// w <= kBlock neighbouring strided rows, as forward_block.
+void backward_block(float* dx, const float* g, const float* y, int64_t D, int64_t inner,
+                    int64_t w, bool log, const VMathKernels& vm) {
+  float s[kBlock], e[kBlock];
+  for (int64_t i = 0; i < w; ++i) s[i] = 0;
+  for (int64_t d = 0; d < D; ++d) {
+    const float* gr = g + d * inner;
+    const float* yr = y + d * inner;
+    if (log) {
+      for (int64_t i = 0; i < w; ++i) s[i] += gr[i];
+    } else {
+      for (int64_t i = 0; i < w; ++i) s[i] += gr[i] * yr[i];
+    }
+  }
+  for (int64_t d = 0; d < D; ++d) {
+    const float* gr = g + d * inner;
+    const float* yr = y + d * inner;
+    float* out = dx + d * inner;
+    if (log) {
+      vm.exp(e, yr, w);
+      for (int64_t i = 0; i < w; ++i) out[i] = gr[i] - e[i] * s[i];
+    } else {
+      for (int64_t i = 0; i < w; ++i) out[i] = yr[i] * (gr[i] - s[i]);
+    }
+  }
+}
+
+// Runs fn(offset, width) over the rows of [outer, D, inner] in parallel: whole contiguous rows
+// (width 1) when inner == 1, else blocks of up to kBlock neighbouring strided rows. Grains
+// aim at ~16K floats per task.
+template <typename F>
+void for_rows(int64_t outer, int64_t D, int64_t inner, F fn) {
+  if (inner == 1) {
+    parallel_for(outer, D >= 16384 ? 1 : 16384 / D, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) fn(o * D, 1);
+    });
+    return;
+  }
+  const int64_t blocks = (inner + kBlock - 1) / kBlock;
+  const int64_t per_task = D * (inner < kBlock ? inner : kBlock);
+  parallel_for(outer * blocks, per_task >= 16384 ? 1 : 16384 / per_task,
+               [&](int64_t b, int64_t e) {
+                 for (int64_t k = b; k < e; ++k) {
+                   const int64_t o = k / blocks, i0 = k % blocks * kBlock;
+                   fn(o * D * inner + i0, inner - i0 < kBlock ? inner - i0 : kBlock);
+                 }
+               });
 }
 
 }  // namespace
@@ -39,46 +173,19 @@ void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t
                      bool log) {
   if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
   const VMathKernels& vm = vmath();
-  parallel_for(outer * inner, D >= 1024 ? 1 : 1024 / (D + 1) + 1, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      int64_t o = k / inner, i = k % inner;
-      const float* xs = x + o * D * inner + i;
-      float* ys = y + o * D * inner + i;
-      // pass 1: row max
-      float m = -INFINITY;
-      for (int64_t d = 0; d < D; ++d) m = std::fmax(m, xs[d * inner]);
-      if (std::isinf(m) && m < 0) m = 0;  // all -inf: keep exp(-inf) = 0 without NaN
-      // pass 2: exp, sum
-      if (log) {
-        float ls = m + std::log(exp_sum(nullptr, xs, D, inner, m, vm));
-        for (int64_t d = 0; d < D; ++d) ys[d * inner] = xs[d * inner] - ls;
-      } else {
-        float inv = 1.0f / exp_sum(ys, xs, D, inner, m, vm);
-        for (int64_t d = 0; d < D; ++d) ys[d * inner] *= inv;
-      }
-    }
+  for_rows(outer, D, inner, [&](int64_t at, int64_t w) {
+    if (inner == 1) forward_row(y + at, x + at, D, log, vm);
+    else forward_block(y + at, x + at, D, inner, w, log, vm);
   });
 }
 
 void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t D,
                       int64_t inner, bool log) {
   if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
-  parallel_for(outer * inner, D >= 1024 ? 1 : 1024 / (D + 1) + 1, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      int64_t o = k / inner, i = k % inner;
-      int64_t base = o * D * inner + i;
-      const float* g = dy + base;
-      const float* ys = y + base;
-      float* out = dx + base;
-      float s = 0;
-      if (log) {
-        for (int64_t d = 0; d < D; ++d) s += g[d * inner];
-        for (int64_t d = 0; d < D; ++d) out[d * inner] = g[d * inner] - std::exp(ys[d * inner]) * s;
-      } else {
-        for (int64_t d = 0; d < D; ++d) s += g[d * inner] * ys[d * inner];
-        for (int64_t d = 0; d < D; ++d) out[d * inner] = ys[d * inner] * (g[d * inner] - s);
-      }
-    }
+  const VMathKernels& vm = vmath();
+  for_rows(outer, D, inner, [&](int64_t at, int64_t w) {
+    if (inner == 1) backward_row(dx + at, dy + at, y + at, D, log, vm);
+    else backward_block(dx + at, dy + at, y + at, D, inner, w, log, vm);
   });
 }
 

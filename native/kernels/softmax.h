@@ -11,7 +11,7 @@ namespace neurite {
 void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t inner,
                      bool log);
 
-//   dx [outer, D, inner] out; dy, y [outer, D, inner] in (y from the forward)
+//   dx [outer, D, inner] out, may alias dy; dy, y [outer, D, inner] in (y from the forward)
 //   softmax:     dx = y * (dy - sum_D(dy * y))
 //   log-softmax: dx = dy - exp(y) * sum_D(dy)
 void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer, int64_t D,

@@ -5,7 +5,8 @@
 // values while later steps recycle buffers.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  add, div, manualSeed, maximum, mul, nn, optim, pow, randn, randint, relu, sum, type Tensor,
+  add, div, logSoftmax, manualSeed, maximum, mul, nn, optim, pow, randn, randint, relu, softmax,
+  sum, type Tensor,
 } from '../../lib/index';
 import {
   clearBufferPool, pooledBufferBytes, recycleBuffer, setGradientReuse, takeBuffer,
@@ -86,6 +87,16 @@ describe('gradient buffer reuse', () => {
       const loss = sum(mul(y, r));
       loss.backward();
       return [x.grad!, h, y, loss];
+    });
+  });
+
+  it('changes no gradient through softmax and logSoftmax (dx written over a writable dy)', () => {
+    expectReuseInvisible(() => {
+      const x = leafN();
+      const a = softmax(relu(x).reshape([N / 96, 96]), 1);
+      const b = logSoftmax(a.mul(3).reshape([N / 64, 16, 4]), 1);
+      sum(mul(b.reshape([N]), randn([N]))).backward();
+      return [x.grad!, a, b];
     });
   });
 
