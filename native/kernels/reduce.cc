@@ -87,33 +87,107 @@ void reduce_sum_i32(int32_t* out, const int32_t* x, int64_t outer, int64_t R, in
 
 namespace {
 
+constexpr int kLanes = 16;
+constexpr int64_t kColumns = 256;  // neighbouring columns reduced together when inner > 1
+
+// Whether v replaces best in a max (or min) reduction that keeps the first extreme: a strictly
+// better value, or the first NaN (NaN wins, as in PyTorch, and is never replaced). Branch-free
+// so that the column loops vectorise.
+template <class T>
+inline bool replaces(T v, T best, bool is_min) {
+  return (is_min ? v < best : v > best) | ((v != v) & (best == best));
+}
+
+// One contiguous row: kLanes running extremes over interleaved positions, then combined: the
+// extreme value, on ties (and among NaNs) the smallest index, as the sequential scan gives.
+template <class T>
+void max_row(T* out, int32_t* idx, const T* x, int64_t R, bool is_min) {
+  if (R < 1) return;  // callers pass R >= 1
+  T best[kLanes];
+  int32_t arg[kLanes];
+  const int lanes = R < kLanes ? static_cast<int>(R) : kLanes;
+  for (int j = 0; j < lanes; ++j) {
+    best[j] = x[j];
+    arg[j] = j;
+  }
+  int64_t r = lanes;
+  for (; r + kLanes <= R; r += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      const T v = x[r + j];
+      const bool take = replaces(v, best[j], is_min);
+      best[j] = take ? v : best[j];
+      arg[j] = take ? static_cast<int32_t>(r + j) : arg[j];
+    }
+  }
+  for (; r < R; ++r) {  // the tail, on the lane its index falls in
+    const int j = static_cast<int>(r % kLanes);
+    if (replaces(x[r], best[j], is_min)) {
+      best[j] = x[r];
+      arg[j] = static_cast<int32_t>(r);
+    }
+  }
+  T b = best[0];
+  int32_t a = arg[0];
+  for (int j = 1; j < lanes; ++j) {
+    if (replaces(best[j], b, is_min) || (best[j] == b && arg[j] < a) ||
+        (best[j] != best[j] && b != b && arg[j] < a)) {
+      b = best[j];
+      a = arg[j];
+    }
+  }
+  *out = b;
+  if (idx) *idx = a;
+}
+
+// w <= kColumns neighbouring columns x[r * inner + i], i < w, reduced down the R rows.
+template <class T>
+void max_columns(T* out, int32_t* idx, const T* x, int64_t R, int64_t inner, int64_t w,
+                 bool is_min) {
+  T best[kColumns];
+  int32_t arg[kColumns];
+  for (int64_t i = 0; i < w; ++i) {
+    best[i] = x[i];
+    arg[i] = 0;
+  }
+  for (int64_t r = 1; r < R; ++r) {
+    const T* row = x + r * inner;
+    const int32_t rr = static_cast<int32_t>(r);
+    for (int64_t i = 0; i < w; ++i) {
+      const T v = row[i];
+      const bool take = replaces(v, best[i], is_min);
+      best[i] = take ? v : best[i];
+      arg[i] = take ? rr : arg[i];
+    }
+  }
+  for (int64_t i = 0; i < w; ++i) out[i] = best[i];
+  if (idx)
+    for (int64_t i = 0; i < w; ++i) idx[i] = arg[i];
+}
+
+// Contiguous rows one per item; otherwise items of up to kColumns neighbouring columns, each
+// reduced down its R rows, so every row step reads a contiguous run (the column-at-a-time scan
+// touched one float per cache line: max over dim 0 of [1024, 1024] ran at 1 GB/s).
 template <class T>
 void reduce_max(T* out, int32_t* idx, const T* x, int64_t outer, int64_t R, int64_t inner,
                 bool is_min) {
-  parallel_for(outer * inner, inner == 1 ? 256 : 1024, [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      int64_t o = k / inner, i = k % inner;
-      const T* src = x + o * R * inner + i;
-      T best = src[0];
-      int64_t arg = 0;
-      if (!(best != best)) {
-        for (int64_t r = 1; r < R; ++r) {
-          T v = src[r * inner];
-          if (v != v) {
-            best = v;
-            arg = r;
-            break;
-          }
-          if (is_min ? v < best : v > best) {
-            best = v;
-            arg = r;
-          }
-        }
-      }
-      out[k] = best;
-      if (idx) idx[k] = static_cast<int32_t>(arg);
-    }
-  });
+  if (inner == 1) {
+    parallel_for(outer, R >= 16384 ? 1 : 16384 / R, [&](int64_t b, int64_t e) {
+      for (int64_t o = b; o < e; ++o) max_row(out + o, idx ? idx + o : nullptr, x + o * R, R, is_min);
+    });
+    return;
+  }
+  const int64_t blocks = (inner + kColumns - 1) / kColumns;
+  const int64_t per_item = R * (inner < kColumns ? inner : kColumns);
+  parallel_for(outer * blocks, per_item >= 16384 ? 1 : 16384 / per_item,
+               [&](int64_t b, int64_t e) {
+                 for (int64_t k = b; k < e; ++k) {
+                   const int64_t o = k / blocks, i0 = k % blocks * kColumns;
+                   const int64_t w = inner - i0 < kColumns ? inner - i0 : kColumns;
+                   const int64_t at = o * inner + i0;
+                   max_columns(out + at, idx ? idx + at : nullptr, x + o * R * inner + i0, R,
+                               inner, w, is_min);
+                 }
+               });
 }
 
 }  // namespace
