@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../runtime/pool.h"
+#include "row_blocks.h"
 
 namespace neurite {
 namespace {
@@ -170,24 +171,13 @@ void max_columns(T* out, int32_t* idx, const T* x, int64_t R, int64_t inner, int
 template <class T>
 void reduce_max(T* out, int32_t* idx, const T* x, int64_t outer, int64_t R, int64_t inner,
                 bool is_min) {
-  if (inner == 1) {
-    parallel_for(outer, R >= 16384 ? 1 : 16384 / R, [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) max_row(out + o, idx ? idx + o : nullptr, x + o * R, R, is_min);
-    });
-    return;
-  }
-  const int64_t blocks = (inner + kColumns - 1) / kColumns;
-  const int64_t per_item = R * (inner < kColumns ? inner : kColumns);
-  parallel_for(outer * blocks, per_item >= 16384 ? 1 : 16384 / per_item,
-               [&](int64_t b, int64_t e) {
-                 for (int64_t k = b; k < e; ++k) {
-                   const int64_t o = k / blocks, i0 = k % blocks * kColumns;
-                   const int64_t w = inner - i0 < kColumns ? inner - i0 : kColumns;
-                   const int64_t at = o * inner + i0;
-                   max_columns(out + at, idx ? idx + at : nullptr, x + o * R * inner + i0, R,
-                               inner, w, is_min);
-                 }
-               });
+  for_row_blocks(outer, R, inner, kColumns, [&](int64_t o, int64_t i0, int64_t w) {
+    const int64_t at = o * inner + i0;  // in out and idx
+    if (inner == 1) max_row(out + at, idx ? idx + at : nullptr, x + o * R, R, is_min);
+    else
+      max_columns(out + at, idx ? idx + at : nullptr, x + o * R * inner + i0, R, inner, w,
+                  is_min);
+  });
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "../runtime/pool.h"
+#include "row_blocks.h"
 #include "vmath.h"
 
 namespace neurite {
@@ -145,35 +145,14 @@ void backward_block(float* dx, const float* g, const float* y, int64_t D, int64_
   }
 }
 
-// Runs fn(offset, width) over the rows of [outer, D, inner] in parallel: whole contiguous rows
-// (width 1) when inner == 1, else blocks of up to kBlock neighbouring strided rows. Grains
-// aim at ~16K floats per task.
-template <typename F>
-void for_rows(int64_t outer, int64_t D, int64_t inner, F fn) {
-  if (inner == 1) {
-    parallel_for(outer, D >= 16384 ? 1 : 16384 / D, [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) fn(o * D, 1);
-    });
-    return;
-  }
-  const int64_t blocks = (inner + kBlock - 1) / kBlock;
-  const int64_t per_task = D * (inner < kBlock ? inner : kBlock);
-  parallel_for(outer * blocks, per_task >= 16384 ? 1 : 16384 / per_task,
-               [&](int64_t b, int64_t e) {
-                 for (int64_t k = b; k < e; ++k) {
-                   const int64_t o = k / blocks, i0 = k % blocks * kBlock;
-                   fn(o * D * inner + i0, inner - i0 < kBlock ? inner - i0 : kBlock);
-                 }
-               });
-}
-
 }  // namespace
 
 void softmax_forward(float* y, const float* x, int64_t outer, int64_t D, int64_t inner,
                      bool log) {
   if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
   const VMathKernels& vm = vmath();
-  for_rows(outer, D, inner, [&](int64_t at, int64_t w) {
+  for_row_blocks(outer, D, inner, kBlock, [&](int64_t o, int64_t i0, int64_t w) {
+    const int64_t at = o * D * inner + i0;
     if (inner == 1) forward_row(y + at, x + at, D, log, vm);
     else forward_block(y + at, x + at, D, inner, w, log, vm);
   });
@@ -183,7 +162,8 @@ void softmax_backward(float* dx, const float* dy, const float* y, int64_t outer,
                       int64_t inner, bool log) {
   if (outer == 0 || D == 0 || inner == 0) return;  // nothing to write (outer * inner may overflow)
   const VMathKernels& vm = vmath();
-  for_rows(outer, D, inner, [&](int64_t at, int64_t w) {
+  for_row_blocks(outer, D, inner, kBlock, [&](int64_t o, int64_t i0, int64_t w) {
+    const int64_t at = o * D * inner + i0;
     if (inner == 1) backward_row(dx + at, dy + at, y + at, D, log, vm);
     else backward_block(dx + at, dy + at, y + at, D, inner, w, log, vm);
   });
