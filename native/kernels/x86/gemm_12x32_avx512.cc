@@ -44,7 +44,7 @@ __attribute__((always_inline)) inline void store_row(float* dst, __m512 v0, __m5
 // keeps all 24 in registers.
 // A[i, p] is a[i * ars + p * acs] (1 and kMR in a packed panel) and B rows are bs floats apart
 // (kNR in a packed panel); B rows must hold 16 V readable floats.
-template <int R, int V>
+template <int R, int V, int kFixedK = 0>
 __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64_t ars,
                                                 int64_t acs, const float* b, int64_t bs,
                                                 float* c, int64_t ldc, int64_t n, float alpha,
@@ -71,18 +71,28 @@ __attribute__((always_inline)) inline void tile(int64_t k, const float* a, int64
     c##i##_0 = _mm512_fmadd_ps(ai, b0, c##i##_0);           \
     if (V == 2) c##i##_1 = _mm512_fmadd_ps(ai, b1, c##i##_1); \
   }
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < k; ++p) {
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * bs), _MM_HINT_T0);
-    const __m512 b0 = _mm512_loadu_ps(b);
-    const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + 16) : b0;
-    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)
-    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)
-    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)
-    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)
-    g0 += acs, g1 += acs, g2 += acs, g3 += acs;
-    b += bs;
+#define NEURITE_STEP(prefetch)                                                     \
+  {                                                                                 \
+    if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(b + 8 * bs), _MM_HINT_T0); \
+    const __m512 b0 = _mm512_loadu_ps(b);                                           \
+    const __m512 b1 = V == 2 ? _mm512_loadu_ps(b + 16) : b0;                        \
+    NEURITE_ROW(0, g0, 0) NEURITE_ROW(1, g0, 1) NEURITE_ROW(2, g0, 2)               \
+    NEURITE_ROW(3, g1, 0) NEURITE_ROW(4, g1, 1) NEURITE_ROW(5, g1, 2)               \
+    NEURITE_ROW(6, g2, 0) NEURITE_ROW(7, g2, 1) NEURITE_ROW(8, g2, 2)               \
+    NEURITE_ROW(9, g3, 0) NEURITE_ROW(10, g3, 1) NEURITE_ROW(11, g3, 2)             \
+    g0 += acs, g1 += acs, g2 += acs, g3 += acs;                                     \
+    b += bs;                                                                        \
   }
+  if (kFixedK > 0) {
+    // A known short depth: the loop unrolls completely (no counter, no prefetch of B rows
+    // that are already the next ones).
+#pragma GCC unroll 16
+    for (int p = 0; p < kFixedK; ++p) NEURITE_STEP(false)
+  } else {
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < k; ++p) NEURITE_STEP(true)
+  }
+#undef NEURITE_STEP
 #undef NEURITE_ROW
 
   const __m512 valpha = _mm512_set1_ps(alpha);
@@ -395,6 +405,20 @@ void gemm_ukernel_12x32_direct_b__avx512(int64_t k, const float* a, const float*
 void gemm_ukernel_12x32_strided__avx512(int64_t k, const float* a, int64_t ars, int64_t acs,
                                         const float* b, int64_t bs, float* c, int64_t ldc,
                                         int64_t m, int64_t n, float alpha, float beta) {
+  if (m == kMR && n == kNR && k <= 16) {
+    // Short full tiles (products with K <= 16 read A in place): the k loop fully unrolled for
+    // each depth, no loop counter and no prefetch (the B rows are already the next ones).
+    switch (k) {
+#define NEURITE_SHORT(K) \
+  case K: return tile<kMR, 2, K>(K, a, ars, acs, b, bs, c, ldc, n, alpha, beta);
+      NEURITE_SHORT(1) NEURITE_SHORT(2) NEURITE_SHORT(3) NEURITE_SHORT(4)
+      NEURITE_SHORT(5) NEURITE_SHORT(6) NEURITE_SHORT(7) NEURITE_SHORT(8)
+      NEURITE_SHORT(9) NEURITE_SHORT(10) NEURITE_SHORT(11) NEURITE_SHORT(12)
+      NEURITE_SHORT(13) NEURITE_SHORT(14) NEURITE_SHORT(15) NEURITE_SHORT(16)
+#undef NEURITE_SHORT
+      default: break;
+    }
+  }
   if (n <= 16) return tile_rows<1>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
   return tile_rows<2>(k, a, ars, acs, b, bs, c, ldc, m, n, alpha, beta);
 }
