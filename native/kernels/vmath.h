@@ -58,4 +58,14 @@ void vmath_gelu_tanh__avx2_fma(float* y, const float* x, int64_t n);
 void vmath_gelu_backward__avx2_fma(float* dx, const float* dy, const float* x, int64_t n);
 float vmath_exp_sum_row__avx2_fma(float* y, const float* x, int64_t n, float max);
 
+void vmath_exp__avx512(float* y, const float* x, int64_t n);
+void vmath_log__avx512(float* y, const float* x, int64_t n);
+void vmath_tanh__avx512(float* y, const float* x, int64_t n);
+void vmath_sigmoid__avx512(float* y, const float* x, int64_t n);
+void vmath_erf__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu_tanh__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu_backward__avx512(float* dx, const float* dy, const float* x, int64_t n);
+float vmath_exp_sum_row__avx512(float* y, const float* x, int64_t n, float max);
+
 }  // namespace neurite
