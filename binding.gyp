@@ -20,6 +20,7 @@
       "sources": [
         "native/kernels/x86/gemm_12x32_avx512.cc",
         "native/kernels/x86/pool_avx512.cc",
+        "native/kernels/x86/vmath_avx512.cc",
         "native/kernels/x86/winograd_avx512.cc",
         "native/kernels/x86/conv_pool_avx512.cc"
       ],

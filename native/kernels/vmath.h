@@ -1,7 +1,8 @@
 // Vectorised math over float arrays: exp, log, tanh, sigmoid, erf, GELU (both forms), GELU's
-// gradient and softmax's fused exp-and-sum. Two twins with the same algorithms: the portable
-// baseline (scalar/vmath_scalar.cc, plain loops the compiler vectorises at SSE2) and AVX2/FMA
-// (x86/vmath_avx2_fma.cc). runtime/vmath_dispatch.cc picks one table at load.
+// gradient and softmax's fused exp-and-sum. Three twins with the same algorithms: the portable
+// baseline (scalar/vmath_scalar.cc, plain loops the compiler vectorises at SSE2), AVX2/FMA
+// (x86/vmath_avx2_fma.cc) and AVX-512 (x86/vmath_avx512.cc, the AVX2 twin's operations 16 wide:
+// bitwise the same results). runtime/vmath_dispatch.cc picks one table at load.
 // Algorithms: Cephes-style range reduction + polynomials (exp, log, tanh near 0); erf near 0 and
 // erfc(z) = exp(-z^2) t P(t), t = 2 / (2 + z), fitted by minimax to float32; exp(-x^2) uses the
 // exact product x^2 = h + l so the tails keep their relative accuracy. Within ~2 ulp of libm
@@ -15,7 +16,7 @@ namespace neurite {
 using VMathUnary = void (*)(float* y, const float* x, int64_t n);
 
 struct VMathKernels {
-  const char* isa;       // "avx2-fma" or "baseline"
+  const char* isa;       // "avx512", "avx2-fma" or "baseline"
   VMathUnary exp;        // e^x
   VMathUnary log;        // ln x (NaN for x < 0, -inf for +-0)
   VMathUnary tanh;
@@ -26,17 +27,18 @@ struct VMathKernels {
   //   dx [n] out: dy * (Phi(x) + x phi(x)); dy, x [n] in. dx may alias dy.
   void (*gelu_backward)(float* dx, const float* dy, const float* x, int64_t n);
   //   y [n] out: exp(x - max); x [n] in; returns sum(y) (8 interleaved partial sums combined
-  //   pairwise, the same order in both twins). y may alias x.
+  //   pairwise, the same order in all twins). y may alias x.
   float (*exp_sum_row)(float* y, const float* x, int64_t n, float max);
 };
 
-// The table in use: AVX2/FMA when ukernels().isa is "avx2-fma" (so NEURITE_ISA=baseline switches
-// it too), else the baseline.
+// The table in use: the one named like ukernels().isa ("avx512", "avx2-fma", else the baseline),
+// so NEURITE_ISA=avx2 or =baseline switches it too.
 const VMathKernels& vmath();
 // Tables by name, for twin tests: the baseline always exists; AVX2/FMA is null when the CPU
-// lacks AVX2 or FMA.
+// lacks AVX2 or FMA, AVX-512 when cpu_has_avx512() is false.
 const VMathKernels* vmath_baseline();
 const VMathKernels* vmath_avx2_fma();
+const VMathKernels* vmath_avx512();
 
 void vmath_exp__scalar(float* y, const float* x, int64_t n);
 void vmath_log__scalar(float* y, const float* x, int64_t n);
@@ -57,5 +59,15 @@ void vmath_gelu__avx2_fma(float* y, const float* x, int64_t n);
 void vmath_gelu_tanh__avx2_fma(float* y, const float* x, int64_t n);
 void vmath_gelu_backward__avx2_fma(float* dx, const float* dy, const float* x, int64_t n);
 float vmath_exp_sum_row__avx2_fma(float* y, const float* x, int64_t n, float max);
+
+void vmath_exp__avx512(float* y, const float* x, int64_t n);
+void vmath_log__avx512(float* y, const float* x, int64_t n);
+void vmath_tanh__avx512(float* y, const float* x, int64_t n);
+void vmath_sigmoid__avx512(float* y, const float* x, int64_t n);
+void vmath_erf__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu_tanh__avx512(float* y, const float* x, int64_t n);
+void vmath_gelu_backward__avx512(float* dx, const float* dy, const float* x, int64_t n);
+float vmath_exp_sum_row__avx512(float* y, const float* x, int64_t n, float max);
 
 }  // namespace neurite

@@ -1,7 +1,7 @@
 // Picks the vectorised math kernels once (see kernels/vmath.h), following the GEMM table: the
-// AVX2/FMA twin exactly when ukernels() chose AVX2/FMA or AVX-512 (which has no vmath kernels
-// of its own), so NEURITE_ISA=baseline switches both.
-// Baseline code: it only takes the addresses of the AVX2 functions.
+// AVX-512 twin exactly when ukernels() chose AVX-512, the AVX2/FMA twin when it chose AVX2/FMA,
+// so NEURITE_ISA=avx2 or =baseline switches both.
+// Baseline code: it only takes the addresses of the AVX2 and AVX-512 functions.
 #include "../kernels/vmath.h"
 
 #include <cstring>
@@ -23,13 +23,20 @@ const VMathKernels kAvx2Fma = {
     vmath_tanh__avx2_fma,  vmath_sigmoid__avx2_fma,   vmath_erf__avx2_fma,
     vmath_gelu__avx2_fma,  vmath_gelu_tanh__avx2_fma, vmath_gelu_backward__avx2_fma,
     vmath_exp_sum_row__avx2_fma};
+const VMathKernels kAvx512 = {
+    "avx512",             vmath_exp__avx512,       vmath_log__avx512,
+    vmath_tanh__avx512,   vmath_sigmoid__avx512,   vmath_erf__avx512,
+    vmath_gelu__avx512,   vmath_gelu_tanh__avx512, vmath_gelu_backward__avx512,
+    vmath_exp_sum_row__avx512};
 #endif
 
 const VMathKernels* choose() {
-  const VMathKernels* avx2 = vmath_avx2_fma();
   const char* isa = ukernels().isa;
-  const bool vector = std::strcmp(isa, "avx2-fma") == 0 || std::strcmp(isa, "avx512") == 0;
-  return avx2 && vector ? avx2 : &kBaseline;
+  const VMathKernels* avx512 = vmath_avx512();
+  const VMathKernels* avx2 = vmath_avx2_fma();
+  if (avx512 && std::strcmp(isa, "avx512") == 0) return avx512;
+  if (avx2 && std::strcmp(isa, "avx2-fma") == 0) return avx2;
+  return &kBaseline;
 }
 
 }  // namespace
@@ -44,6 +51,14 @@ const VMathKernels* vmath_baseline() { return &kBaseline; }
 const VMathKernels* vmath_avx2_fma() {
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
   return cpu_has_avx2_fma() ? &kAvx2Fma : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
+const VMathKernels* vmath_avx512() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx512() ? &kAvx512 : nullptr;
 #else
   return nullptr;
 #endif

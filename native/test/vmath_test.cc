@@ -1,8 +1,9 @@
-// Vectorised math (kernels/vmath.h) against double-precision libm: every kernel of the baseline
-// and AVX2/FMA tables over a strided sweep of all float bit patterns, dense ranges and special
-// values (NaN, +-inf, +-0, denormals, overflow and underflow thresholds). Reports the max error
-// in ulps per kernel and checks the twins agree, the awkward sizes, aliasing and the tail
-// (nothing written past n). Prints `N passed, N failed`; exit status 1 on any failure.
+// Vectorised math (kernels/vmath.h) against double-precision libm: every kernel of the baseline,
+// AVX2/FMA and AVX-512 tables over a strided sweep of all float bit patterns, dense ranges and
+// special values (NaN, +-inf, +-0, denormals, overflow and underflow thresholds). Reports the max
+// error in ulps per kernel and checks the twins agree (AVX2 with the baseline within a few ulp,
+// AVX-512 with AVX2 bitwise), the awkward sizes, aliasing and the tail (nothing written past n).
+// Prints `N passed, N failed`; exit status 1 on any failure.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "../kernels/vmath.h"
+#include "../runtime/dispatch.h"
 
 namespace {
 
@@ -120,6 +122,19 @@ std::vector<float> inputs() {
   return v;
 }
 
+// Bit patterns equal at every index (NaNs included); reports the first difference.
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b, const char* what) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::memcmp(&a[i], &b[i], 4) != 0) {
+      std::printf("  %s: first difference at %zu: %a vs %a\n", what, i, double(a[i]),
+                  double(b[i]));
+      return false;
+    }
+  }
+  return true;
+}
+
+// tables: the baseline, then AVX2/FMA and AVX-512 when the CPU has them.
 void sweep(const VMathKernels* const* tables, int ntables, const std::vector<float>& x) {
   const Fn fns[] = {
       {"exp", &VMathKernels::exp, ref_exp, scale_ref_exp, libm_exp, 1.5, nullptr},
@@ -132,7 +147,9 @@ void sweep(const VMathKernels* const* tables, int ntables, const std::vector<flo
        cond_gelu_tanh},
   };
   const int64_t n = int64_t(x.size());
-  std::vector<float> ya(n), yb(n), ones(n, 1.0f);
+  std::vector<std::vector<float>> ys(ntables, std::vector<float>(n));
+  const std::vector<float>& ya = ys[0];
+  std::vector<float> ones(n, 1.0f);
   char what[200];
   for (const Fn& f : fns) {
     std::vector<double> want(n), scale(n), allow(n);
@@ -151,8 +168,8 @@ void sweep(const VMathKernels* const* tables, int ntables, const std::vector<flo
       std::printf("  %-10s libm float    max %.2f ulp at %a\n", f.name, worst, at);
     }
     for (int t = 0; t < ntables; ++t) {
-      (tables[t]->*f.kernel)(t == 0 ? ya.data() : yb.data(), x.data(), n);
-      const std::vector<float>& y = t == 0 ? ya : yb;
+      std::vector<float>& y = ys[t];
+      (tables[t]->*f.kernel)(y.data(), x.data(), n);
       double worst = 0, worst_sub = 0;
       float at = 0;
       for (int64_t i = 0; i < n; ++i) {
@@ -174,7 +191,8 @@ void sweep(const VMathKernels* const* tables, int ntables, const std::vector<flo
                     worst, f.max_ulp);
       check(worst <= f.max_ulp, what);
     }
-    if (ntables == 2) {
+    if (ntables >= 2) {
+      const std::vector<float>& yb = ys[1];
       // Denormal results in units of 2^-149, up to 16; gelu_tanh rounds its steep inner
       // argument differently with FMA (beyond the cond(x) allowance, up to 4); gelu's erfc
       // polynomial in t = 2 / (2 + z) loses ~2 ulp to cancellation, differently with FMA.
@@ -192,11 +210,15 @@ void sweep(const VMathKernels* const* tables, int ntables, const std::vector<flo
                     f.name, worst, tol, worst_sub);
       check(worst <= tol && worst_sub <= 16, what);
     }
+    if (ntables >= 3) {
+      std::snprintf(what, sizeof what, "%s avx512 twin equals avx2-fma bitwise", f.name);
+      check(same_bits(ys[2], ys[1], what), what);
+    }
   }
 
   // GELU's gradient with dy = 1, measured against |Phi| + |x phi| (it crosses zero).
   for (int t = 0; t < ntables; ++t) {
-    std::vector<float>& y = t == 0 ? ya : yb;
+    std::vector<float>& y = ys[t];
     tables[t]->gelu_backward(y.data(), ones.data(), x.data(), n);
     double worst = 0, worst_sub = 0;
     float at = 0;
@@ -221,30 +243,76 @@ void sweep(const VMathKernels* const* tables, int ntables, const std::vector<flo
     std::snprintf(what, sizeof what, "gelu_backward %s: %.2f ulp <= 4", tables[t]->isa, worst);
     check(worst <= 4.0, what);
   }
+  if (ntables >= 3) {
+    check(same_bits(ys[2], ys[1], "gelu_backward dy=1"),
+          "gelu_backward avx512 twin equals avx2-fma bitwise, dy = 1");
+    // dy of every sign and magnitude, and the aliased form dx = dy
+    std::vector<float> dy(n);
+    for (int64_t i = 0; i < n; ++i) dy[i] = x[(i * 7919) % n];
+    for (int t = 1; t < 3; ++t) {
+      ys[t] = dy;
+      tables[t]->gelu_backward(ys[t].data(), ys[t].data(), x.data(), n);
+    }
+    check(same_bits(ys[2], ys[1], "gelu_backward dy=x[perm]"),
+          "gelu_backward avx512 twin equals avx2-fma bitwise, dy of all signs, dx = dy");
+  }
+}
+
+// exp_sum_row of AVX-512 against AVX2, bitwise: the outputs and the sums of rows of every
+// length 0..160 and 1001 cut from the sweep's inputs (most sums inf or NaN), with max 20 and
+// +inf, then rows of up to 6464 values within [-20, 20].
+void exp_sum_row_bitwise(const VMathKernels* avx2, const VMathKernels* avx512,
+                         const std::vector<float>& x) {
+  const int64_t n = int64_t(x.size());
+  std::vector<float> y1(x.size()), y2(x.size()), s1, s2;
+  const float maxes[] = {20.0f, std::numeric_limits<float>::infinity()};
+  for (float m : maxes) {
+    int64_t len = 0;
+    for (int64_t i = 0; i < n; i += len) {
+      len = len < 160 ? len + 1 : (len == 160 ? 1001 : 0);
+      if (i + len > n) len = n - i;
+      s1.push_back(avx2->exp_sum_row(y1.data() + i, x.data() + i, len, m));
+      s2.push_back(avx512->exp_sum_row(y2.data() + i, x.data() + i, len, m));
+    }
+  }
+  check(same_bits(y2, y1, "exp_sum_row outputs"), "exp_sum_row avx512 outputs equal avx2-fma's");
+  // rows of [-20, 20] only: finite, nonzero sums of many terms
+  std::vector<float> d(64 * 101);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = std::sin(0.913 * double(i)) * 20.0;
+  int64_t finite = 0;
+  for (int64_t len = 1; len <= 64; ++len) {
+    s1.push_back(avx2->exp_sum_row(y1.data(), d.data(), len * 101, 20.0f));
+    s2.push_back(avx512->exp_sum_row(y2.data(), d.data(), len * 101, 20.0f));
+    finite += std::isfinite(s1.back()) && s1.back() > 0;
+  }
+  check(finite == 64, "exp_sum_row: rows within [-20, 20] have finite positive sums");
+  check(same_bits(s2, s1, "exp_sum_row sums"), "exp_sum_row avx512 sums equal avx2-fma's");
+  std::printf("  exp_sum_row  %zu rows compared bitwise\n", s1.size());
 }
 
 // Sizes around the vector width, aliasing, nothing written past n, exp_sum_row's sum.
 void sizes(const VMathKernels* k) {
+  constexpr int64_t kPad = 16;  // a whole vector of the widest twin
   char what[200];
-  const int64_t ns[] = {0, 1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1001};
+  const int64_t ns[] = {0, 1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 100, 1001};
   for (int64_t n : ns) {
-    std::vector<float> x(n + 8), y(n + 8, 12345.0f), dy(n + 8, 2.0f);
-    for (int64_t i = 0; i < n + 8; ++i) x[i] = std::sin(0.37 * double(i)) * 6.0;
+    std::vector<float> x(n + kPad), y(n + kPad, 12345.0f), dy(n + kPad, 2.0f);
+    for (int64_t i = 0; i < n + kPad; ++i) x[i] = std::sin(0.37 * double(i)) * 6.0;
     const neurite::VMathUnary fs[] = {k->exp, k->log, k->tanh, k->sigmoid,
                                       k->erf, k->gelu, k->gelu_tanh};
     bool ok = true;
     for (auto f : fs) {
       f(y.data(), x.data(), n);
-      for (int64_t i = n; i < n + 8; ++i) ok = ok && y[i] == 12345.0f;
+      for (int64_t i = n; i < n + kPad; ++i) ok = ok && y[i] == 12345.0f;
       std::vector<float> z(x);
       f(z.data(), z.data(), n);  // in place
       for (int64_t i = 0; i < n; ++i)
         ok = ok && (std::memcmp(&z[i], &y[i], 4) == 0);
     }
     k->gelu_backward(y.data(), dy.data(), x.data(), n);
-    for (int64_t i = n; i < n + 8; ++i) ok = ok && y[i] == 12345.0f;
+    for (int64_t i = n; i < n + kPad; ++i) ok = ok && y[i] == 12345.0f;
     double s = k->exp_sum_row(y.data(), x.data(), n, 6.0f), want = 0;
-    for (int64_t i = n; i < n + 8; ++i) ok = ok && y[i] == 12345.0f;
+    for (int64_t i = n; i < n + kPad; ++i) ok = ok && y[i] == 12345.0f;
     for (int64_t i = 0; i < n; ++i) {
       want += std::exp(double(x[i]) - 6.0);
       ok = ok && ulps(y[i], std::exp(double(x[i] - 6.0f)), std::exp(double(x[i] - 6.0f))) <= 1.5;
@@ -259,13 +327,20 @@ void sizes(const VMathKernels* k) {
 }  // namespace
 
 int main() {
-  const VMathKernels* tables[2] = {neurite::vmath_baseline(), neurite::vmath_avx2_fma()};
-  const int ntables = tables[1] ? 2 : 1;
+  const VMathKernels* tables[3] = {neurite::vmath_baseline(), neurite::vmath_avx2_fma(),
+                                   neurite::vmath_avx512()};
+  const int ntables = !tables[1] ? 1 : !tables[2] ? 2 : 3;
   if (!tables[1]) std::printf("skipped: AVX2/FMA twin (CPU lacks AVX2 or FMA)\n");
+  if (!tables[2]) std::printf("skipped: AVX-512 twin (CPU or OS lacks AVX-512F)\n");
   const std::vector<float> x = inputs();
   std::printf("%zu inputs\n", x.size());
   sweep(tables, ntables, x);
+  if (ntables == 3) exp_sum_row_bitwise(tables[1], tables[2], x);
   for (int t = 0; t < ntables; ++t) sizes(tables[t]);
+  // The table in use follows the GEMM table (NEURITE_ISA included); the names are shared.
+  char what[200];
+  std::snprintf(what, sizeof what, "vmath() is %s like ukernels()", neurite::ukernels().isa);
+  check(std::strcmp(neurite::vmath().isa, neurite::ukernels().isa) == 0, what);
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
 }
