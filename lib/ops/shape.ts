@@ -148,10 +148,18 @@ export function expand(x: Tensor, shape: Shape): Tensor {
 }
 
 /** Copy of x with its own storage; gradient passes through. */
+/** Elements from which clone copies on the kernel threads. */
+const COPY_PARALLEL_MIN = 1 << 16;
+
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', 'input', x);
   const data = allocateUninitialised(x.dtype, x.size);
-  data.set(x.data);
+  if (x.size >= COPY_PARALLEL_MIN) {
+    // one memcpy split over the kernel threads (TypedArray.set copies on one thread)
+    native.stridedCopy(data, 0, [1], x.data, 0, [1], [x.size]);
+  } else {
+    data.set(x.data);
+  }
   const out = new Tensor(data, x.shape);
   return record(out, 'clone', [x], (dy) => [dy]);
 }
