@@ -8,7 +8,8 @@
         "native/kernels/x86/pool_avx2_fma.cc",
         "native/kernels/x86/vmath_avx2_fma.cc",
         "native/kernels/x86/winograd_avx2_fma.cc",
-        "native/kernels/x86/conv_pool_avx2_fma.cc"
+        "native/kernels/x86/conv_pool_avx2_fma.cc",
+        "native/kernels/x86/rnn_units_avx2_fma.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],
@@ -22,7 +23,8 @@
         "native/kernels/x86/pool_avx512.cc",
         "native/kernels/x86/vmath_avx512.cc",
         "native/kernels/x86/winograd_avx512.cc",
-        "native/kernels/x86/conv_pool_avx512.cc"
+        "native/kernels/x86/conv_pool_avx512.cc",
+        "native/kernels/x86/rnn_units_avx512.cc"
       ],
       "cflags_cc": ["-std=c++17", "-O3", "-mavx512f", "-mavx2", "-mfma", "-fPIC"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y", "-std=c++14"],

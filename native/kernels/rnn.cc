@@ -3,51 +3,25 @@
 // one fused pass (activations, state update, masking by lengths) parallel over rows x units.
 // Backward: per step one fused pass and one GEMM for dh_{t-1}; dW_ih, dW_hh, dx and the
 // biases are products over all steps at the end, from the gate gradients kept per step.
-// The gate loops clamp with comparisons; GCC vectorizes those only when it may assume that
-// floating-point operations do not trap (results are unchanged: nothing here enables traps).
+// The passes with activations are in rnn_units.h, built for each ISA (this file: the baseline
+// table); the ones left here clamp with comparisons, which GCC vectorizes only when it may
+// assume that floating-point operations do not trap (nothing here enables traps).
 #pragma GCC optimize("no-trapping-math")
 
 #include "rnn.h"
 
-
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "../runtime/check.h"
+#include "../runtime/dispatch.h"
 #include "../runtime/pool.h"
 #include "gemm.h"
+#define NEURITE_RNN_UNITS_IMPL
+#include "rnn_units.h"
 
 namespace neurite {
 namespace {
-
-// exp for the gates: Cephes' expf polynomial with Cody-Waite reduction, branch-free so the
-// unit loops vectorize at the baseline ISA (about 2 ulp; inputs clamped to [-87, 88]).
-inline float exp_approx(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float n = (x * 1.44269504088896341f + magic) - magic;
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t e = (static_cast<int32_t>(n) + 127) << 23;
-  float s;
-  std::memcpy(&s, &e, sizeof s);
-  return p * s;
-}
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
-
-inline float tanh_approx(float x) {
-  const float e = exp_approx(-2.0f * std::fabs(x));
-  return std::copysign((1.0f - e) / (1.0f + e), x);
-}
 
 // Calls fn(n, j0, j1) for every row n < N and unit block [j0, j1) of [0, H); on the pool when
 // the step is large enough to pay for waking it.
@@ -145,112 +119,38 @@ void copy_or_zero(float* dst, const float* src, int64_t n) {
   else std::memset(dst, 0, sizeof(float) * n);
 }
 
-// LSTM forward for units [j0, j1) of one active row. g holds the row's gate pre-activations
-// (bias and both products) and receives the activations; peep = (w_ci, w_cf, w_co).
-template <bool kCoupled>
-void lstm_units(float* __restrict g, int64_t H, const float* __restrict cp,
-                float* __restrict cn, float* __restrict h, const float* __restrict peep,
-                int64_t j0, int64_t j1) {
-  float* gi = kCoupled ? nullptr : g;
-  float* gf = kCoupled ? g : g + H;
-  float* gg = gf + H;
-  float* go = gg + H;
-  const float* wci = peep;
-  const float* wcf = peep + H;
-  const float* wco = peep + 2 * H;
-  for (int64_t j = j0; j < j1; ++j) {
-    const float c_prev = cp[j];
-    const float f = sigmoid(gf[j] + wcf[j] * c_prev);
-    float i;
-    if constexpr (kCoupled) {
-      i = 1.0f - f;
-    } else {
-      i = sigmoid(gi[j] + wci[j] * c_prev);
-      gi[j] = i;
-    }
-    const float gv = tanh_approx(gg[j]);
-    const float c = f * c_prev + i * gv;
-    const float o = sigmoid(go[j] + wco[j] * c);
-    const float hv = o * tanh_approx(c);
-    gf[j] = f;
-    gg[j] = gv;
-    go[j] = o;
-    cn[j] = c;
-    h[j] = hv;
-  }
-}
-
-template <bool kCoupled>
-void lstm_units_backward(const float* __restrict g, int64_t H, const float* __restrict cp,
-                         const float* __restrict cn, const float* __restrict dht,
-                         float* __restrict dc, float* __restrict dG,
-                         const float* __restrict peep, int64_t j0, int64_t j1) {
-  const float* gi = kCoupled ? nullptr : g;
-  const float* gf = kCoupled ? g : g + H;
-  const float* gg = gf + H;
-  const float* go = gg + H;
-  float* dgi = kCoupled ? nullptr : dG;
-  float* dgf = kCoupled ? dG : dG + H;
-  float* dgg = dgf + H;
-  float* dgo = dgg + H;
-  const float* wci = peep;
-  const float* wcf = peep + H;
-  const float* wco = peep + 2 * H;
-  for (int64_t j = j0; j < j1; ++j) {
-    const float tc = tanh_approx(cn[j]);
-    const float o = go[j], f = gf[j], gv = gg[j], c_prev = cp[j];
-    const float dpo = dht[j] * tc * o * (1.0f - o);
-    const float dcv = dc[j] + dht[j] * o * (1.0f - tc * tc) + dpo * wco[j];
-    float i, dpi, dpf;
-    if constexpr (kCoupled) {
-      i = 1.0f - f;
-      dpi = 0.0f;
-      dpf = dcv * (c_prev - gv) * f * (1.0f - f);
-    } else {
-      i = gi[j];
-      dpi = dcv * gv * i * (1.0f - i);
-      dpf = dcv * c_prev * f * (1.0f - f);
-      dgi[j] = dpi;
-    }
-    dgf[j] = dpf;
-    dgg[j] = dcv * i * (1.0f - gv * gv);
-    dgo[j] = dpo;
-    dc[j] = dcv * f + dpi * wci[j] + dpf * wcf[j];
-  }
-}
-
-// GRU (reset after) forward for units [j0, j1) of one active row: g holds the input side
-// (with b_ih and b_hr, b_hz) and receives r, z, n; gh = h · W_hhᵀ; a receives W_hn h + b_hn.
-void gru_units(float* __restrict g, const float* __restrict gh, int64_t H,
-               const float* __restrict bhn, const float* __restrict hp, float* __restrict a,
-               float* __restrict h, int64_t j0, int64_t j1) {
-  for (int64_t j = j0; j < j1; ++j) {
-    const float r = sigmoid(g[j] + gh[j]);
-    const float z = sigmoid(g[H + j] + gh[H + j]);
-    const float av = gh[2 * H + j] + bhn[j];
-    const float nv = tanh_approx(g[2 * H + j] + r * av);
-    g[j] = r, g[H + j] = z, g[2 * H + j] = nv, a[j] = av;
-    h[j] = (1.0f - z) * nv + z * hp[j];
-  }
-}
-
-// GRU (reset after) backward for units [j0, j1) of one active row: di and dhh receive the
-// input-side and hidden-side gate gradients, dh becomes its direct part dh ⊙ z.
-void gru_units_backward(const float* __restrict g, const float* __restrict a, int64_t H,
-                        const float* __restrict hp, float* __restrict dh, float* __restrict di,
-                        float* __restrict dhh, int64_t j0, int64_t j1) {
-  for (int64_t j = j0; j < j1; ++j) {
-    const float r = g[j], z = g[H + j], nv = g[2 * H + j], dv = dh[j];
-    const float dpn = dv * (1.0f - z) * (1.0f - nv * nv);
-    const float dpz = dv * (hp[j] - nv) * z * (1.0f - z);
-    const float dpr = dpn * a[j] * r * (1.0f - r);
-    di[j] = dpr, di[H + j] = dpz, di[2 * H + j] = dpn;
-    dhh[j] = dpr, dhh[H + j] = dpz, dhh[2 * H + j] = dpn * r;
-    dh[j] = dv * z;
-  }
-}
-
 }  // namespace
+
+const RnnUnits kRnnUnitsBaseline = rnn_units_table("baseline");
+
+const RnnUnits& rnn_units() {
+  // the table named like the GEMM table, so NEURITE_ISA switches both
+  static const RnnUnits* table = [] {
+    const char* isa = ukernels().isa;
+    if (std::strcmp(isa, "avx512") == 0 && rnn_units_avx512()) return rnn_units_avx512();
+    if (std::strcmp(isa, "avx2-fma") == 0 && rnn_units_avx2_fma()) return rnn_units_avx2_fma();
+    return rnn_units_baseline();
+  }();
+  return *table;
+}
+
+const RnnUnits* rnn_units_baseline() { return &kRnnUnitsBaseline; }
+
+const RnnUnits* rnn_units_avx2_fma() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx2_fma() ? &kRnnUnitsAvx2Fma : nullptr;
+#else
+  return nullptr;
+#endif
+}
+
+const RnnUnits* rnn_units_avx512() {
+#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__)
+  return cpu_has_avx512() ? &kRnnUnitsAvx512 : nullptr;
+#else
+  return nullptr;
+#endif
+}
 
 int64_t rnn_gate_count(const RnnConfig& c) {
   if (c.mode == kLstm) return (c.flags & kRnnCoupled) ? 3 : 4;
@@ -292,6 +192,7 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
   const bool lstm = c.mode == kLstm, gru = c.mode == kGru;
   const bool reset_after = c.flags & kRnnResetAfter;
   FwdWs w = split_forward(c, ws);
+  const RnnUnits& units = rnn_units();
   // H == 0 (so P == 0): out, h_n and c_n are empty; nothing to compute however long T x N
   if (N == 0 || H == 0) return;
 
@@ -338,7 +239,7 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
         } else if (relu) {
           for (int64_t j = j0; j < j1; ++j) h[j] = on[j] = a[j] > 0.0f ? a[j] : 0.0f;
         } else {
-          for (int64_t j = j0; j < j1; ++j) h[j] = on[j] = tanh_approx(a[j]);
+          units.rnn_tanh(h, on, a, j0, j1);
         }
       });
     } else if (lstm) {
@@ -356,8 +257,7 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
           return;
         }
         float* h = proj ? ex + n * H : hn + n * H;
-        if (coupled) lstm_units<true>(g + n * GH, H, cpr, cnr, h, w.consts, j0, j1);
-        else lstm_units<false>(g + n * GH, H, cpr, cnr, h, w.consts, j0, j1);
+        (coupled ? units.lstm_coupled : units.lstm)(g + n * GH, H, cpr, cnr, h, w.consts, j0, j1);
         if (!proj) std::memcpy(o + n * H + j0, h + j0, sizeof(float) * (j1 - j0));
       });
       if (proj) {
@@ -383,22 +283,13 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
           for (int64_t j = j0; j < j1; ++j) h[j] = hpr[j], on[j] = 0.0f;
           return;
         }
-        gru_units(g + n * GH, gh + n * GH, H, bhn, hpr, ex + n * H, h, j0, j1);
+        units.gru(g + n * GH, gh + n * GH, H, bhn, hpr, ex + n * H, h, j0, j1);
         std::memcpy(on + j0, h + j0, sizeof(float) * (j1 - j0));
       });
     } else {  // GRU, original form: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
       gemm(false, true, N, 2 * H, H, 1.0f, hp, H, w_hh, H, 1.0f, g, GH);
       for_units(N, H, [&](int64_t n, int64_t j0, int64_t j1) {
-        float* gr = g + n * GH;
-        float* gz = gr + H;
-        const float* hpr = hp + n * H;
-        float* rh = ex + n * H;
-        for (int64_t j = j0; j < j1; ++j) {
-          const float r = sigmoid(gr[j]);
-          gr[j] = r;
-          gz[j] = sigmoid(gz[j]);
-          rh[j] = r * hpr[j];
-        }
+        units.gru_before_rz(g + n * GH, H, hp + n * H, ex + n * H, j0, j1);
       });
       gemm(false, true, N, H, H, 1.0f, ex, H, w_hh + 2 * H * H, H, 1.0f, g + 2 * H, GH);
       for_units(N, H, [&](int64_t n, int64_t j0, int64_t j1) {
@@ -409,15 +300,7 @@ void rnn_forward(const RnnConfig& c, const float* x, const int32_t* lengths, con
           for (int64_t j = j0; j < j1; ++j) h[j] = hpr[j], on[j] = 0.0f;
           return;
         }
-        const float* gz = g + n * GH + H;
-        float* gn = g + n * GH + 2 * H;
-        for (int64_t j = j0; j < j1; ++j) {
-          const float nv = tanh_approx(gn[j]);
-          const float z = gz[j];
-          const float hv2 = (1.0f - z) * nv + z * hpr[j];
-          gn[j] = nv;
-          h[j] = hv2, on[j] = hv2;
-        }
+        units.gru_before_n(g + n * GH, H, hpr, h, on, j0, j1);
       });
     }
   }
@@ -440,6 +323,7 @@ void rnn_backward(const RnnConfig& c, const float* x, const int32_t* lengths, co
   // the forward workspace is only read
   const FwdWs w = split_forward(c, const_cast<float*>(ws));
   BwdWs b = split_backward(c, bws);
+  const RnnUnits& units = rnn_units();
   float* dw_ih = dparams;
   float* dw_hh = dw_ih + GH * F;
   float* db_ih = dw_hh + GH * P;
@@ -517,12 +401,9 @@ void rnn_backward(const RnnConfig& c, const float* x, const int32_t* lengths, co
             for (int64_t j = j0; j < j1; ++j) dgr[k * H + j] = 0.0f;
           return;
         }
-        if (coupled)
-          lstm_units_backward<true>(g + n * GH, H, cp + n * H, cn + n * H, dht + n * H,
-                                    b.dc + n * H, dgr, w.consts, j0, j1);
-        else
-          lstm_units_backward<false>(g + n * GH, H, cp + n * H, cn + n * H, dht + n * H,
-                                     b.dc + n * H, dgr, w.consts, j0, j1);
+        (coupled ? units.lstm_coupled_backward : units.lstm_backward)(
+            g + n * GH, H, cp + n * H, cn + n * H, dht + n * H, b.dc + n * H, dgr, w.consts, j0,
+            j1);
         if (!proj)
           for (int64_t j = j0; j < j1; ++j) dh[n * H + j] = 0.0f;
       });
@@ -537,7 +418,7 @@ void rnn_backward(const RnnConfig& c, const float* x, const int32_t* lengths, co
             for (int64_t j = j0; j < j1; ++j) di[k * H + j] = 0.0f, dhh[k * H + j] = 0.0f;
           return;
         }
-        gru_units_backward(g + n * GH, ex + n * H, H, hp + n * H, dh + n * H, di, dhh, j0, j1);
+        units.gru_backward(g + n * GH, ex + n * H, H, hp + n * H, dh + n * H, di, dhh, j0, j1);
       });
       gemm(false, false, N, H, GH, 1.0f, dG2, GH, w_hh, H, 1.0f, dh, H);
     } else {
