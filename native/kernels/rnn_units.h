@@ -79,7 +79,8 @@ inline float exp_approx(float x) {
   x = x < -87.0f ? -87.0f : x;
   x = x > 88.0f ? 88.0f : x;
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-  const float n = (x * 1.44269504088896341f + magic) - magic;
+  const float t = x * 1.44269504088896341f + magic;  // magic + n, n in the low mantissa bits
+  const float n = t - magic;
   const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
@@ -88,7 +89,10 @@ inline float exp_approx(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
-  const int32_t e = (static_cast<int32_t>(n) + 127) << 23;
+  // 2^n from t's bits; unsigned, so a NaN (whose bits are no n) is no undefined behaviour
+  uint32_t e;
+  __builtin_memcpy(&e, &t, sizeof e);
+  e = (e - 0x4b400000u + 127u) << 23;
   float s;
   __builtin_memcpy(&s, &e, sizeof s);
   return p * s;
