@@ -3,7 +3,9 @@
 // intrinsics, compiled three times: in rnn.cc (baseline), x86/rnn_units_avx2_fma.cc and
 // x86/rnn_units_avx512.cc, each exporting one RnnUnits table; rnn_units() picks one at load.
 // The three give bitwise equal results: the same operations in the same order, rounded after
-// each one (fp-contract=off below: GCC fuses a*b+c into an FMA even under -std=c++17).
+// each one (fp-contract=off below: GCC fuses a*b+c into an FMA even under -std=c++17). Only a
+// NaN result may differ in sign: which NaN an operation passes on depends on operand order,
+// and the compiler commutes a + b and a * b as registers suit it.
 #pragma once
 #include <cstdint>
 
