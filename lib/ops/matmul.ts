@@ -158,11 +158,7 @@ export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   if (plain) {
     // no batch dims to broadcast
     if (into === undefined) return product(a, b);
-    const os = into.shape;
-    if (os.length !== 2 || os[0] !== a.shape[0] || os[1] !== b.shape[1]) {
-      checkOut(a, b, into, [a.shape[0], b.shape[1]]); // throws the shape error
-    }
-    checkOut(a, b, into, null);
+    checkOut(a, b, into, [a.shape[0], b.shape[1]]);
     productInto(a, b, false, false, into.data as Float32Array);
     noteInPlaceWrite(into.data);
     return into;
@@ -203,9 +199,9 @@ export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
 
 /** Checks matmul's `out` tensor: float32, the result's shape, no gradient, no overlap with a
  *  or b, and no autograd through a or b. */
-function checkOut(a: Tensor, b: Tensor, out: Tensor, shape: number[] | null): void {
+function checkOut(a: Tensor, b: Tensor, out: Tensor, shape: number[]): void {
   if (out.dtype !== 'float32') throw new TypeError(`matmul: out must be float32, got ${out.dtype}`);
-  if (shape && (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i]))) {
+  if (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
     throw new RangeError(`matmul: out must have shape ${formatShape(shape)}, got ${formatShape(out.shape)}`);
   }
   if (out.requiresGrad) {

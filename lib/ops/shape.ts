@@ -147,10 +147,10 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   return record(broadcastTo(x, target), 'expand', [x], (dy) => [sumToShape(dy, x.shape)]);
 }
 
-/** Copy of x with its own storage; gradient passes through. */
 /** Elements from which clone copies on the kernel threads. */
 const COPY_PARALLEL_MIN = 1 << 16;
 
+/** Copy of x with its own storage; gradient passes through. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', 'input', x);
   const data = allocateUninitialised(x.dtype, x.size);
